@@ -93,3 +93,10 @@ export function formatKeyPath(path: readonly (string | number)[]): string {
   }
   return out;
 }
+
+/** Something the user should know that does not stop the run (an ignored key, a deprecated form). */
+export interface Warning {
+  message: string;
+  position?: SourcePosition | undefined;
+  keyPath?: string | undefined;
+}
