@@ -15,6 +15,10 @@
 // - File modes of secrets/configs are held as compose prints them: an octal string (`"0444"`).
 // - `command`/`entrypoint` are argv lists (compose-go splits a string with shell-words); `null`
 //   would mean "unset" and is never stored — the key is absent instead. `[]` clears the image's.
+// - `env_file`/`label_file` are read and merged into `environment`/`labels` by normalise and then
+//   dropped, as `docker compose config` does (it loads with WithDiscardEnvFile).
+// - Records (maps) are built with their keys sorted as compose's YAML encoder sorts Go maps
+//   (`compareMapKeys` in normalize/records.ts).
 // - The project directory is NOT printed by compose; it lives under the `projectMeta` symbol, which
 //   JSON.stringify and yaml.stringify skip.
 
@@ -47,14 +51,9 @@ export interface Project extends Extensions {
   [projectMeta]: ProjectMeta;
 }
 
+// biome-ignore format: a compact list of keys reads better than one per line
 export const PROJECT_KEY_ORDER = [
-  'name',
-  'services',
-  'networks',
-  'volumes',
-  'secrets',
-  'configs',
-  'models',
+  'name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models',
 ] as const;
 
 export interface ServiceConfig extends Extensions {
@@ -93,11 +92,10 @@ export interface ServiceConfig extends Extensions {
   provider?: ProviderConfig;
   /** `null` is a variable named without a value and not found in the environment. */
   environment?: Record<string, string | null>;
-  /** Kept for printing only; its files are already merged into `environment`. */
-  env_file?: EnvFileReference[];
   expose?: string[];
   external_links?: string[];
-  extra_hosts?: Record<string, string[]>;
+  /** `host=ip` items sorted, as compose prints them (one item per address). */
+  extra_hosts?: string[];
   group_add?: string[];
   gpus?: DeviceRequest[];
   hostname?: string;
@@ -107,8 +105,6 @@ export interface ServiceConfig extends Extensions {
   ipc?: string;
   isolation?: string;
   labels?: Record<string, string>;
-  /** Kept for printing only; its files are already merged into `labels`. */
-  label_file?: string[];
   links?: string[];
   logging?: LoggingConfig;
   mem_limit?: ByteSize;
@@ -156,99 +152,20 @@ export interface ServiceConfig extends Extensions {
 }
 
 /** compose-go's ServiceConfig field order, which `docker compose config` prints. */
+// biome-ignore format: a compact list of keys reads better than one per line
 export const SERVICE_KEY_ORDER = [
-  'profiles',
-  'annotations',
-  'attach',
-  'build',
-  'develop',
-  'blkio_config',
-  'cap_add',
-  'cap_drop',
-  'cgroup_parent',
-  'cgroup',
-  'cpu_count',
-  'cpu_percent',
-  'cpu_period',
-  'cpu_quota',
-  'cpu_rt_period',
-  'cpu_rt_runtime',
-  'cpus',
-  'cpuset',
-  'cpu_shares',
-  'command',
-  'configs',
-  'container_name',
-  'credential_spec',
-  'depends_on',
-  'deploy',
-  'device_cgroup_rules',
-  'devices',
-  'dns',
-  'dns_opt',
-  'dns_search',
-  'domainname',
-  'entrypoint',
-  'provider',
-  'environment',
-  'env_file',
-  'expose',
-  'external_links',
-  'extra_hosts',
-  'group_add',
-  'gpus',
-  'hostname',
-  'healthcheck',
-  'image',
-  'init',
-  'ipc',
-  'isolation',
-  'labels',
-  'label_file',
-  'links',
-  'logging',
-  'mem_limit',
-  'mem_reservation',
-  'memswap_limit',
-  'mem_swappiness',
-  'mac_address',
-  'models',
-  'network_mode',
-  'networks',
-  'oom_kill_disable',
-  'oom_score_adj',
-  'pid',
-  'pids_limit',
-  'platform',
-  'ports',
-  'privileged',
-  'pull_policy',
-  'read_only',
-  'restart',
-  'runtime',
-  'scale',
-  'secrets',
-  'security_opt',
-  'shm_size',
-  'stdin_open',
-  'stop_grace_period',
-  'stop_signal',
-  'storage_opt',
-  'sysctls',
-  'tmpfs',
-  'tty',
-  'ulimits',
-  'use_api_socket',
-  'user',
-  'userns_mode',
-  'uts',
-  'volume_driver',
-  'volumes',
-  'volumes_from',
-  'working_dir',
-  'pre_start',
-  'post_start',
-  'pre_stop',
+  'profiles', 'annotations', 'attach', 'build', 'develop', 'blkio_config', 'cap_add', 'cap_drop',
+  'cgroup_parent', 'cgroup', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period',
+  'cpu_rt_runtime', 'cpus', 'cpuset', 'cpu_shares', 'command', 'configs', 'container_name',
+  'credential_spec', 'depends_on', 'deploy', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt',
+  'dns_search', 'domainname', 'entrypoint', 'provider', 'environment', 'expose', 'external_links',
+  'extra_hosts', 'group_add', 'gpus', 'hostname', 'healthcheck', 'image', 'init', 'ipc', 'isolation',
+  'labels', 'links', 'logging', 'mem_limit', 'mem_reservation', 'memswap_limit', 'mem_swappiness',
+  'mac_address', 'models', 'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid',
+  'pids_limit', 'platform', 'ports', 'privileged', 'pull_policy', 'read_only', 'restart', 'runtime', 'scale',
+  'secrets', 'security_opt', 'shm_size', 'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt',
+  'sysctls', 'tmpfs', 'tty', 'ulimits', 'use_api_socket', 'user', 'userns_mode', 'uts', 'volume_driver',
+  'volumes', 'volumes_from', 'working_dir', 'pre_start', 'post_start', 'pre_stop',
 ] as const satisfies readonly (keyof ServiceConfig)[];
 
 export interface ServicePortConfig extends Extensions {
@@ -358,13 +275,6 @@ export interface HealthCheckConfig extends Extensions {
   disable?: boolean;
 }
 
-export interface EnvFileReference {
-  path: string;
-  /** Default true; printed only when false, as compose does. */
-  required?: boolean;
-  format?: string;
-}
-
 export interface LoggingConfig extends Extensions {
   driver?: string;
   options?: Record<string, string>;
@@ -387,7 +297,7 @@ export interface BuildConfig extends Extensions {
   no_cache_filter?: string[];
   additional_contexts?: Record<string, string>;
   pull?: boolean;
-  extra_hosts?: Record<string, string[]>;
+  extra_hosts?: string[];
   isolation?: string;
   network?: string;
   target?: string;
@@ -399,31 +309,11 @@ export interface BuildConfig extends Extensions {
   privileged?: boolean;
 }
 
+// biome-ignore format: a compact list of keys reads better than one per line
 export const BUILD_KEY_ORDER = [
-  'context',
-  'dockerfile',
-  'dockerfile_inline',
-  'entitlements',
-  'args',
-  'provenance',
-  'sbom',
-  'ssh',
-  'labels',
-  'cache_from',
-  'cache_to',
-  'no_cache',
-  'no_cache_filter',
-  'additional_contexts',
-  'pull',
-  'extra_hosts',
-  'isolation',
-  'network',
-  'target',
-  'secrets',
-  'shm_size',
-  'tags',
-  'ulimits',
-  'platforms',
+  'context', 'dockerfile', 'dockerfile_inline', 'entitlements', 'args', 'provenance', 'sbom', 'ssh',
+  'labels', 'cache_from', 'cache_to', 'no_cache', 'no_cache_filter', 'additional_contexts', 'pull',
+  'extra_hosts', 'isolation', 'network', 'target', 'secrets', 'shm_size', 'tags', 'ulimits', 'platforms',
   'privileged',
 ] as const satisfies readonly (keyof BuildConfig)[];
 
@@ -439,16 +329,10 @@ export interface DeployConfig extends Extensions {
   endpoint_mode?: string;
 }
 
+// biome-ignore format: a compact list of keys reads better than one per line
 export const DEPLOY_KEY_ORDER = [
-  'mode',
-  'replicas',
-  'labels',
-  'update_config',
-  'rollback_config',
-  'resources',
-  'restart_policy',
-  'placement',
-  'endpoint_mode',
+  'mode', 'replicas', 'labels', 'update_config', 'rollback_config', 'resources', 'restart_policy',
+  'placement', 'endpoint_mode',
 ] as const satisfies readonly (keyof DeployConfig)[];
 
 export interface UpdateConfig extends Extensions {
@@ -548,16 +432,9 @@ export interface NetworkConfig extends Extensions {
   enable_ipv6?: boolean;
 }
 
+// biome-ignore format: a compact list of keys reads better than one per line
 export const NETWORK_KEY_ORDER = [
-  'name',
-  'driver',
-  'driver_opts',
-  'ipam',
-  'external',
-  'internal',
-  'attachable',
-  'labels',
-  'enable_ipv4',
+  'name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'attachable', 'labels', 'enable_ipv4',
   'enable_ipv6',
 ] as const satisfies readonly (keyof NetworkConfig)[];
 
@@ -582,12 +459,9 @@ export interface VolumeConfig extends Extensions {
   labels?: Record<string, string>;
 }
 
+// biome-ignore format: a compact list of keys reads better than one per line
 export const VOLUME_KEY_ORDER = [
-  'name',
-  'driver',
-  'driver_opts',
-  'external',
-  'labels',
+  'name', 'driver', 'driver_opts', 'external', 'labels',
 ] as const satisfies readonly (keyof VolumeConfig)[];
 
 /** A top-level `secrets:`/`configs:` entry. Secret `content` is never printed (compose hides it). */
@@ -606,16 +480,9 @@ export interface FileObjectConfig extends Extensions {
 export type SecretObject = FileObjectConfig;
 export type ConfigObject = FileObjectConfig;
 
+// biome-ignore format: a compact list of keys reads better than one per line
 export const FILE_OBJECT_KEY_ORDER = [
-  'name',
-  'file',
-  'environment',
-  'content',
-  'external',
-  'labels',
-  'driver',
-  'driver_opts',
-  'template_driver',
+  'name', 'file', 'environment', 'content', 'external', 'labels', 'driver', 'driver_opts', 'template_driver',
 ] as const satisfies readonly (keyof FileObjectConfig)[];
 
 export interface ModelConfig extends Extensions {
