@@ -1,0 +1,56 @@
+// Entry point of the `berth` command: parse the command line, run one command, return an exit code.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import type { CommandContext } from './command-context.js';
+import { registerConfigCommand } from './commands/config.js';
+import { ExitCode } from './exit-codes.js';
+import { addGlobalOptions } from './global-options.js';
+import { reportError } from './report.js';
+
+export const version: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export function buildProgram(context: CommandContext): Command {
+  const program = new Command('berth')
+    .description('Run multi-container applications from compose files, without a Docker daemon')
+    .version(version, '-v, --version', 'print the berth version')
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
+    .exitOverride()
+    .showSuggestionAfterError(true);
+  addGlobalOptions(program);
+  registerConfigCommand(program, context);
+  program
+    .command('version')
+    .description('Show the berth version')
+    .option('--short', 'print only the version number')
+    .action((options: { short?: boolean }) => {
+      context.stdout.write(options.short ? `${version}\n` : `berth version ${version}\n`);
+    });
+  return program;
+}
+
+/** Run berth with these arguments (without `node` and the script); resolves to the exit code. */
+export async function main(args: string[], context: Partial<CommandContext> = {}): Promise<number> {
+  const full: CommandContext = {
+    cwd: context.cwd ?? process.cwd(),
+    env: context.env ?? process.env,
+    stdout: context.stdout ?? process.stdout,
+    stderr: context.stderr ?? process.stderr,
+  };
+  const program = buildProgram(full);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const debug = args.includes('--debug') || full.env.BERTH_DEBUG === '1';
+    return reportError(error, full.stderr, debug);
+  }
+}

@@ -1,0 +1,43 @@
+// How errors and warnings look on the terminal: one line of what went wrong, one of what to do.
+import { formatPosition, SystemError, UserError, type Warning } from '../errors.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface Reporter {
+  write(text: string): void;
+}
+
+export function reportWarnings(warnings: readonly Warning[], out: Reporter): void {
+  for (const warning of warnings) {
+    const where = warning.position ? `${formatPosition(warning.position)}: ` : '';
+    const key = warning.keyPath ? `${warning.keyPath}: ` : '';
+    out.write(`warning: ${where}${key}${warning.message}\n`);
+  }
+}
+
+/** Print an error and return the exit code it deserves. Stack traces only with `debug`. */
+export function reportError(error: unknown, out: Reporter, debug: boolean): ExitCode {
+  if (error instanceof UserError) {
+    const all = error.all();
+    for (const one of all) {
+      const where = one.position ? `${formatPosition(one.position)}: ` : '';
+      const key = one.keyPath ? `${one.keyPath}: ` : '';
+      out.write(`error: ${where}${key}${one.message}\n`);
+      if (one.hint) out.write(`  hint: ${one.hint}\n`);
+    }
+    if (all.length > 1) out.write(`${all.length} errors\n`);
+    if (debug && error.stack) out.write(`${error.stack}\n`);
+    return /not found/.test(error.message) && !error.position
+      ? ExitCode.fileNotFound
+      : ExitCode.invalidProject;
+  }
+  if (error instanceof SystemError) {
+    out.write(`error: ${error.describe()}\n`);
+    if (debug && error.stack) out.write(`${error.stack}\n`);
+    return ExitCode.failure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  out.write(`error: internal error: ${message}\n`);
+  out.write('  hint: this is a bug in berth; run again with --debug and report the output\n');
+  if (debug && error instanceof Error && error.stack) out.write(`${error.stack}\n`);
+  return ExitCode.failure;
+}
