@@ -143,7 +143,10 @@ export function enforceUniqueness(document: Record<string, unknown>): Record<str
 function mergeValues(base: unknown, override: unknown, path: Path): unknown {
   if (isOverrideTag(override)) return stripTags(override.value, path);
   const rule = findRule(MERGE_RULES, path);
-  if (rule) return rule(stripTags(base, path), stripTags(override, path), path);
+  if (rule) {
+    const merged = rule(stripTags(base, path), stripTags(override, path), path);
+    return Array.isArray(merged) && isMap(override) ? dropResetKeys(merged, override) : merged;
+  }
   if (override === null || override === undefined) return base;
   if (isMap(base)) {
     if (!isMap(override)) throw cannotOverride(path, override);
@@ -193,6 +196,12 @@ function mergeKey(
       position: keyPosition(override, key),
     });
   }
+}
+
+/** `environment: {FOO: !reset null}` onto a list-like value removes `FOO` and `FOO=...` entries. */
+function dropResetKeys(merged: unknown[], override: Record<string, unknown>): unknown[] {
+  const reset = new Set(Object.keys(override).filter((key) => isResetTag(override[key])));
+  return reset.size === 0 ? merged : merged.filter((item) => !reset.has(keyValue(item) ?? ''));
 }
 
 /** Resolve markers inside a value that has nothing to merge with. */

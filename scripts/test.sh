@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine as root: install what is missing, build, lint, test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-prerequisites.sh
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run build
+npm run typecheck
+npm run lint
+npx c8 ava
