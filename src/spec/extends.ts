@@ -84,7 +84,7 @@ async function resolveService(
       hint: known.length ? `services there: ${known.join(', ')}` : 'that file has no services',
     });
   }
-  let base = await resolveService(baseDocument, baseFile, baseName, [...chain, frame], context);
+  let base: unknown = await resolveService(baseDocument, baseFile, baseName, [...chain, frame], context);
   if (baseFile !== file && isMap(base)) base = rebaseServicePaths(base, dirname(baseFile));
   const own: Doc = { ...service };
   copyPositions(service, own);

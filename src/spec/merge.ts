@@ -132,7 +132,17 @@ export function mergeServices(
   override: Record<string, unknown>,
   name: string,
 ) {
-  return mergeMaps(base, override, ['services', name]) as Record<string, unknown>;
+  return mergeResources('services', name, base, override);
+}
+
+/** Merge two definitions of `<section>.<name>` (a service, network, volume, ...) by the rules at that path. */
+export function mergeResources(
+  section: string,
+  name: string,
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
+  return mergeMaps(base, override, [section, name]) as Record<string, unknown>;
 }
 
 /** Deduplicate lists with an identity (ports, volumes, environment, ...), as compose does after merge. */
