@@ -31,7 +31,7 @@ test('extends from another file rebases its relative paths to that file', async 
   t.is(worker.env_file, `${fixtures}extends/common/worker.env`);
   t.deepEqual(worker.volumes, [`${fixtures}extends/common/data:/data`]);
   t.is(worker.build, `${fixtures}extends/common/context`);
-  t.deepEqual(worker.environment, ['ROLE=worker']);
+  t.deepEqual(worker.environment, { ROLE: 'worker' });
   t.false('extends' in worker);
 });
 
