@@ -41,7 +41,6 @@ export function suggest(input: string, candidates: Iterable<string>): string | u
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    if (candidate === input) continue;
     const distance = editDistance(wanted, canonical(candidate));
     if (distance < bestDistance) {
       best = candidate;

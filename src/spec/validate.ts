@@ -109,12 +109,15 @@ function explain(document: unknown, error: ErrorObject): Problem | undefined {
       return { path, message: `must be at least ${String(params.limit)}, got ${showValue(value)}` };
     case 'maximum':
       return { path, message: `must be at most ${String(params.limit)}, got ${showValue(value)}` };
-    case 'uniqueItems':
+    case 'uniqueItems': {
+      // ajv's i/j order differs between its fast (scalar) and deep-equal paths; report the later one.
+      const [first, repeat] = [Number(params.i), Number(params.j)].sort((a, b) => a - b);
       return {
-        path: [...path, Number(params.i)],
-        message: `duplicate of ${formatKeyPath([...path, Number(params.j)])}`,
+        path: [...path, repeat ?? 0],
+        message: `duplicate of ${formatKeyPath([...path, first ?? 0])}`,
         hint: 'list each entry once',
       };
+    }
     default:
       return { path, message: error.message ?? 'is invalid' };
   }
