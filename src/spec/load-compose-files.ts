@@ -49,7 +49,9 @@ export async function loadComposeFiles(files: string[], context: ComposeFilesCon
   let merged: Doc | undefined;
   for (const file of files) {
     for (let document of readDocuments(file, context)) {
-      if (context.interpolate) document = interpolateDocument(document, context.lookup) as Doc;
+      if (context.interpolate) {
+        document = interpolateDocument(document, context.lookup, { warnings: context.warnings }) as Doc;
+      }
       validate(document, context);
       document = await applyInclude(document, file, { loadProject, chain });
       document = await applyExtends(document, file, { loadFile });
