@@ -24,6 +24,18 @@ export const MAX_COMPOSE_FILE_BYTES = 16 * 1024 * 1024;
 const ALIAS_EXPANSION_ALLOWANCE = 200_000;
 const ALIAS_EXPANSION_FACTOR = 4;
 
+/**
+ * docker compose's YAML library reads a plain `0444` as octal (Go's base-0 integer parsing), so
+ * `mode: 0444` means 292 there; YAML 1.2 alone would read 444. We follow compose.
+ */
+const GO_OCTAL_INT: ScalarTag = {
+  identify: (value) => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (text) => Number.parseInt(text, 8),
+};
+
 export interface ParsedComposeFile {
   file: string;
   /** One entry per YAML document (`---`); compose merges them in order. */
@@ -60,6 +72,7 @@ export function parseComposeText(text: string, file: string): Record<string, unk
     version: '1.2',
     schema: 'core',
     merge: true,
+    customTags: (tags) => [GO_OCTAL_INT, ...tags],
   });
   const list = Array.isArray(docs) ? docs : [docs];
   const documents: Record<string, unknown>[] = [];

@@ -26,8 +26,17 @@ test('keys remember their file, line and column', (t) => {
 });
 
 test('values follow the YAML 1.2 core schema, as docker compose reads them', (t) => {
-  const doc = parseOne('a: yes\nb: on\nc: 012\nd: 0x1F\ne: 1.5\nf: ~\ng: true\n');
-  t.deepEqual(doc, { a: 'yes', b: 'on', c: 12, d: 31, e: 1.5, f: null, g: true });
+  const doc = parseOne('a: yes\nb: on\nc: 0o12\nd: 0x1F\ne: 1.5\nf: ~\ng: true\nh: "0444"\n');
+  t.deepEqual(doc, { a: 'yes', b: 'on', c: 10, d: 31, e: 1.5, f: null, g: true, h: '0444' });
+});
+
+test('a plain number with a leading zero is octal, as docker compose reads file modes', (t) => {
+  t.deepEqual(parseOne('mode: 0444\nzero: 0\nneg: -010\nnot: 089\n'), {
+    mode: 292,
+    zero: 0,
+    neg: -8,
+    not: 89,
+  });
 });
 
 test('numeric and boolean keys become strings', (t) => {
