@@ -13,6 +13,7 @@ import {
   LineCounter,
   type Node,
   parseAllDocuments,
+  type ScalarTag,
 } from 'yaml';
 import { type SourcePosition, UserError } from '../errors.js';
 import { keyPosition, setKeyPosition, setValuePosition } from './source-position.js';
