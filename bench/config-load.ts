@@ -13,7 +13,7 @@ export function generateProject(dir: string, services: number): void {
     'x-common: &common',
     '  restart: ${RESTART:-unless-stopped}',
     '  init: true',
-    '  healthcheck: {test: ["CMD-SHELL", "true"], interval: ${INTERVAL:-5s}, retries: 3}',
+    '  healthcheck: {test: ["CMD-SHELL", "true"], interval: "${INTERVAL:-5s}", retries: 3}',
     'services:',
   ];
   const override: string[] = ['services:'];
@@ -25,9 +25,9 @@ export function generateProject(dir: string, services: number): void {
       `    image: \${REGISTRY:-docker.io}/library/busybox:\${TAG_${i % 10}:-1.36}`,
       `    command: ["sh", "-c", "echo \${GREETING:-hi} ${i}; sleep 3600"]`,
       `    environment: {INDEX: "${i}", MODE: "\${MODE:-dev}", HOST: "s${i}.\${DOMAIN:-local}"}`,
-      `    ports: ["127.0.0.1:\${BASE_PORT:-20000}${i % 10}:80/tcp"]`,
+      `    ports: ["127.0.0.1:\${BASE_PORT:-2000}${i % 10}:80/tcp"]`,
       `    volumes: ["data${i % 20}:/data", "./conf/s${i}:/etc/conf:ro"]`,
-      `    labels: [tier=\${TIER:-backend}, index=${i}]${deps}`,
+      `    labels: ["tier=\${TIER:-backend}", "index=${i}"]${deps}`,
       `    networks: [front, back]`,
     );
     override.push(`  s${i}:`, `    environment: {EXTRA: "\${EXTRA:-1}"}`, '    mem_limit: ${MEM:-64m}');

@@ -24,6 +24,7 @@ export const MAX_COMPOSE_FILE_BYTES = 16 * 1024 * 1024;
 /** Expanded size allowed beyond the file's own node count: aliases may repeat, not multiply. */
 const ALIAS_EXPANSION_ALLOWANCE = 200_000;
 const ALIAS_EXPANSION_FACTOR = 4;
+const MAX_REPORTED_YAML_ERRORS = 5;
 
 /**
  * docker compose's YAML library reads a plain `0444` as octal (Go's base-0 integer parsing), so
@@ -136,7 +137,8 @@ function throwFirstYamlError(doc: Document.Parsed, file: string, lineCounter: Li
     const hint = duplicate ? 'each key may appear once in a map; remove or rename one of them' : undefined;
     return new UserError(message, { position: { file, line, col }, hint });
   };
-  const [first, ...rest] = errors.map(toUserError);
+  // One broken line can cascade into thousands of parser errors; the first few say it all.
+  const [first, ...rest] = errors.slice(0, MAX_REPORTED_YAML_ERRORS).map(toUserError);
   throw new UserError(first!.message, { position: first!.position, hint: first!.hint, related: rest });
 }
 
@@ -150,6 +152,12 @@ class NodeConverter {
   private readonly limit: number;
   private readonly aliasCache = new Map<Node, unknown>();
   private readonly aliasSize = new Map<Node, number>();
+  /**
+   * Anchors seen so far, in document order. `Alias.resolve()` of the yaml package walks the whole
+   * document on every call (quadratic for files that reuse anchors); our walk is in document order,
+   * so an alias always refers to the latest anchor of that name already registered here.
+   */
+  private readonly anchors = new Map<string, Node>();
 
   constructor(
     private readonly doc: Document.Parsed,
@@ -186,6 +194,8 @@ class NodeConverter {
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) return this.convertAlias(node);
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) this.anchors.set(anchor, node as Node);
     const tag = (node as { tag?: string }).tag;
     if (tag === '!reset') return new ResetTag();
     if (tag === '!override') return new OverrideTag(this.convertUntagged(node));
@@ -214,7 +224,7 @@ class NodeConverter {
   }
 
   private convertAlias(alias: Node & { source: string }): unknown {
-    const target = (alias as unknown as { resolve(doc: Document): Node | undefined }).resolve(this.doc);
+    const target = this.anchors.get(alias.source);
     if (!target) {
       throw new UserError(`unknown alias *${alias.source}`, {
         position: this.position(alias),
@@ -235,7 +245,7 @@ class NodeConverter {
 
   private expandedSize(node: unknown): number {
     if (isAlias(node)) {
-      const target = (node as unknown as { resolve(doc: Document): Node | undefined }).resolve(this.doc);
+      const target = this.anchors.get(node.source);
       return target ? this.expandedSize(target) : 1;
     }
     const known = this.aliasSize.get(node as Node);
