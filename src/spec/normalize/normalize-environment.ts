@@ -1,4 +1,5 @@
 // `environment` + `env_file`, `labels` + `label_file`, `build.args`: to sorted maps, as compose resolves them.
+import { UserError } from '../../errors.js';
 import { type ReadEnvFileOptions, readEnvFile } from '../env-file.js';
 import { type KeyPath, type NormalizeScope, userError } from './context.js';
 import { cutOnce, type Doc, isDoc, projectPath, scalarText, sortedRecord, stringMap } from './records.js';
@@ -149,8 +150,11 @@ async function readAt(
   try {
     return Object.fromEntries(await readEnvFile(absolute, options));
   } catch (error) {
-    // env-file reports its own UserErrors (with the env file's line); anything else is about this key.
-    if (error instanceof Error && error.name === 'UserError') throw error;
+    // env-file reports syntax errors at the env file's own line; a missing file is about this key.
+    if (error instanceof UserError) {
+      if (error.position) throw error;
+      throw userError(scope, path, error.message, error.hint);
+    }
     throw userError(
       scope,
       path,
