@@ -1,5 +1,6 @@
 // How a service runs and waits: `command`/`entrypoint`, `healthcheck`, `depends_on`, lifecycle hooks.
 import type { HealthCheckConfig, ServiceDependency, ServiceHook } from '../model.js';
+import { parseShellWords } from '../syntax/shell-words.js';
 import { type KeyPath, type NormalizeScope, parseAt, userError, warn } from './context.js';
 import { parseEnvironment } from './normalize-environment.js';
 import {
@@ -12,7 +13,6 @@ import {
   scalarText,
   sortedRecord,
 } from './records.js';
-import { splitShellWords } from './shell-words.js';
 import { durationAt } from './units.js';
 
 /**
@@ -23,12 +23,12 @@ export function normalizeCommand(scope: NormalizeScope, path: KeyPath, value: un
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return value.map(scalarText);
   const text = scalarText(value);
-  const { words, droppedFrom } = parseAt(scope, path, () => splitShellWords(text));
-  if (droppedFrom !== undefined) {
+  const { words, ignoredRest } = parseAt(scope, path, () => parseShellWords(text));
+  if (ignoredRest !== undefined) {
     warn(
       scope,
       path,
-      `compose reads this command only up to "${text.slice(droppedFrom).trim().slice(0, 20)}"; the rest is dropped — use a list, or ["sh", "-c", "..."] for shell syntax`,
+      `compose reads this command only up to "${ignoredRest.trim().slice(0, 20)}"; the rest is dropped — use a list, or ["sh", "-c", "..."] for shell syntax`,
     );
   }
   return words;
