@@ -89,6 +89,10 @@ export function renderConfig(project: Project, allProfiles: string[], options: C
       }),
     );
   }
-  if (options.format === 'json') return `${JSON.stringify(project, null, 2)}\n`;
-  return stringify(project, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
+  const text =
+    options.format === 'json'
+      ? `${JSON.stringify(project, null, 2)}\n`
+      : stringify(project, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
+  // Interpolation consumed `$$`; escape again so the output reads back to the same values (compose does).
+  return options.interpolate ? text.replaceAll('$', '$$$$') : text;
 }
