@@ -89,10 +89,26 @@ export function renderConfig(project: Project, allProfiles: string[], options: C
       }),
     );
   }
+  const view = printedSections(project);
   const text =
     options.format === 'json'
-      ? `${JSON.stringify(project, null, 2)}\n`
-      : stringify(project, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
+      ? // compose marshals the top level as a Go map: keys come out sorted.
+        `${JSON.stringify(Object.fromEntries(Object.entries(view).sort(([a], [b]) => (a < b ? -1 : 1))), null, 2)}\n`
+      : // YAML 1.1 rules quote strings such as `yes`, `on`, `1:20`, as compose's Go encoder does, so the
+        // output means the same to every YAML reader.
+        stringify(view, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false, version: '1.1' });
   // Interpolation consumed `$$`; escape again so the output reads back to the same values (compose does).
   return options.interpolate ? text.replaceAll('$', '$$$$') : text;
+}
+
+const OMITTED_WHEN_EMPTY = new Set(['networks', 'volumes', 'secrets', 'configs', 'models']);
+
+/** The project as compose prints it: empty top-level sections are left out (compose's `omitempty`). */
+function printedSections(project: Project): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(project).filter(
+      ([key, value]) =>
+        !(OMITTED_WHEN_EMPTY.has(key) && (value === undefined || Object.keys(value as object).length === 0)),
+    ),
+  );
 }
