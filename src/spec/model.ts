@@ -51,7 +51,6 @@ export interface Project extends Extensions {
   [projectMeta]: ProjectMeta;
 }
 
-// biome-ignore format: a compact list of keys reads better than one per line
 export const PROJECT_KEY_ORDER = [
   'name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models',
 ] as const;
@@ -152,7 +151,6 @@ export interface ServiceConfig extends Extensions {
 }
 
 /** compose-go's ServiceConfig field order, which `docker compose config` prints. */
-// biome-ignore format: a compact list of keys reads better than one per line
 export const SERVICE_KEY_ORDER = [
   'profiles', 'annotations', 'attach', 'build', 'develop', 'blkio_config', 'cap_add', 'cap_drop',
   'cgroup_parent', 'cgroup', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period',
@@ -309,7 +307,6 @@ export interface BuildConfig extends Extensions {
   privileged?: boolean;
 }
 
-// biome-ignore format: a compact list of keys reads better than one per line
 export const BUILD_KEY_ORDER = [
   'context', 'dockerfile', 'dockerfile_inline', 'entitlements', 'args', 'provenance', 'sbom', 'ssh',
   'labels', 'cache_from', 'cache_to', 'no_cache', 'no_cache_filter', 'additional_contexts', 'pull',
@@ -329,7 +326,6 @@ export interface DeployConfig extends Extensions {
   endpoint_mode?: string;
 }
 
-// biome-ignore format: a compact list of keys reads better than one per line
 export const DEPLOY_KEY_ORDER = [
   'mode', 'replicas', 'labels', 'update_config', 'rollback_config', 'resources', 'restart_policy',
   'placement', 'endpoint_mode',
@@ -432,7 +428,6 @@ export interface NetworkConfig extends Extensions {
   enable_ipv6?: boolean;
 }
 
-// biome-ignore format: a compact list of keys reads better than one per line
 export const NETWORK_KEY_ORDER = [
   'name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'attachable', 'labels', 'enable_ipv4',
   'enable_ipv6',
@@ -459,7 +454,6 @@ export interface VolumeConfig extends Extensions {
   labels?: Record<string, string>;
 }
 
-// biome-ignore format: a compact list of keys reads better than one per line
 export const VOLUME_KEY_ORDER = [
   'name', 'driver', 'driver_opts', 'external', 'labels',
 ] as const satisfies readonly (keyof VolumeConfig)[];
@@ -480,7 +474,6 @@ export interface FileObjectConfig extends Extensions {
 export type SecretObject = FileObjectConfig;
 export type ConfigObject = FileObjectConfig;
 
-// biome-ignore format: a compact list of keys reads better than one per line
 export const FILE_OBJECT_KEY_ORDER = [
   'name', 'file', 'environment', 'content', 'external', 'labels', 'driver', 'driver_opts', 'template_driver',
 ] as const satisfies readonly (keyof FileObjectConfig)[];
