@@ -7,6 +7,7 @@
 // themselves interpolated only when they are used.
 import { formatKeyPath, type SourcePosition, UserError, ValueError, type Warning } from '../errors.js';
 import { castAtPath } from './interpolation-casts.js';
+import { setKey } from './plain-object.js';
 import { copyPositions, keyPosition, valuePosition } from './source-position.js';
 import { isOverrideTag, isResetTag, OverrideTag } from './yaml-tags.js';
 
@@ -238,13 +239,7 @@ function interpolateValue(
     const map: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const interpolated = interpolateValue(item, [...path, key], keyPosition(value, key) ?? position, walk);
-      // defineProperty: a `__proto__` key must stay a key.
-      Object.defineProperty(map, key, {
-        value: interpolated,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      setKey(map, key, interpolated);
     }
     copyPositions(value, map);
     return map;

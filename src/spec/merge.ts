@@ -6,6 +6,7 @@
 // value and `!override` replaces it whole. Inputs are never mutated; positions travel with values.
 import { UserError } from '../errors.js';
 import { copyKeyPosition, copyPositions, keyPosition, setKeyPosition } from './source-position.js';
+import { setKey } from './plain-object.js';
 import { isOverrideTag, isResetTag } from './yaml-tags.js';
 
 type Path = readonly string[];
@@ -175,14 +176,14 @@ function mergeValues(base: unknown, override: unknown, path: Path): unknown {
 function mergeMaps(base: Record<string, unknown>, override: Record<string, unknown>, path: Path): unknown {
   const merged: Record<string, unknown> = {};
   copyPositions(base, merged);
-  for (const [key, value] of Object.entries(base)) defineKey(merged, key, value);
+  for (const [key, value] of Object.entries(base)) setKey(merged, key, value);
   for (const [key, value] of Object.entries(override)) {
     if (isResetTag(value)) {
       delete merged[key];
       continue;
     }
     const next = [...path, key];
-    defineKey(merged, key, mergeKey(merged, override, key, next));
+    setKey(merged, key, mergeKey(merged, override, key, next));
     copyKeyPosition(override, key, merged);
   }
   return merged;
@@ -231,7 +232,7 @@ function dedupe(value: unknown, path: Path): unknown {
   if (isMap(value)) {
     const out: Record<string, unknown> = {};
     copyPositions(value, out);
-    for (const [key, item] of Object.entries(value)) defineKey(out, key, dedupe(item, [...path, key]));
+    for (const [key, item] of Object.entries(value)) setKey(out, key, dedupe(item, [...path, key]));
     return out;
   }
   if (!Array.isArray(value)) return value;
@@ -306,7 +307,7 @@ function asMap(value: unknown, itemDefault?: () => Record<string, unknown>): Rec
   const map: Record<string, unknown> = {};
   if (Array.isArray(value)) {
     value.forEach((name, index) => {
-      defineKey(map, String(name), itemDefault ? itemDefault() : null);
+      setKey(map, String(name), itemDefault ? itemDefault() : null);
       copyKeyPosition(value, index, map, String(name));
     });
   }
@@ -342,9 +343,6 @@ function copyListPositions(from: unknown, offset: number, to: unknown[]): void {
   for (let index = 0; index < from.length; index++) copyKeyPosition(from, index, to, offset + index);
 }
 
-function defineKey(map: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 function cannotOverride(path: Path, override: unknown): UserError {
   return new UserError(

@@ -16,6 +16,7 @@ import {
   type ScalarTag,
 } from 'yaml';
 import { type SourcePosition, UserError } from '../errors.js';
+import { setKey } from './plain-object.js';
 import { keyPosition, setKeyPosition, setValuePosition } from './source-position.js';
 import { OverrideTag, ResetTag } from './yaml-tags.js';
 
@@ -276,20 +277,14 @@ class NodeConverter {
         continue;
       }
       const key = this.keyString(keyNode);
-      // Plain objects: guard against keys that would touch the prototype.
-      Object.defineProperty(map, key, {
-        value: this.convert(pair.value),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      setKey(map, key, this.convert(pair.value));
       setKeyPosition(map, key, this.position(keyNode));
     }
     // `<<: [*a, *b]`: keys already present win; among sources, earlier ones win.
     for (const source of merged) {
       for (const [key, value] of Object.entries(source)) {
         if (Object.hasOwn(map, key)) continue;
-        Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+        setKey(map, key, value);
         const position = keyPosition(source, key);
         if (position) setKeyPosition(map, key, position);
       }

@@ -42,7 +42,15 @@ export async function loadProjectEnvironment(
     : await defaultEnvFiles(options.projectDir, fromProcess);
 
   const values = new Map<string, string>();
-  for (const path of sources) await readEnvFile(path, { lookup: fromProcess, into: values });
+  for (const path of sources) {
+    try {
+      await readEnvFile(path, { lookup: fromProcess, into: values });
+    } catch (error) {
+      // The generic hint speaks of a compose file's `env_file:`; here the path came from --env-file.
+      if (!(error instanceof UserError) || error.position || !options.envFiles?.length) throw error;
+      throw new UserError(error.message, { hint: 'check the path given with --env-file' });
+    }
+  }
 
   return { lookup: (name) => fromProcess(name) ?? values.get(name), values, sources };
 }

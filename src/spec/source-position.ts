@@ -9,12 +9,20 @@ type Key = string | number;
 
 const keyPositions = new WeakMap<object, Map<Key, SourcePosition>>();
 const valuePositions = new WeakMap<object, SourcePosition>();
+/**
+ * Maps shared by several containers after `copyPositions` (every phase copies every container, so
+ * copying the maps themselves was most of the cost). A write to a shared map clones it first.
+ */
+const sharedMaps = new WeakSet<Map<Key, SourcePosition>>();
 
 /** Record where `container[key]` was written (the key's position for maps, the item's for lists). */
 export function setKeyPosition(container: object, key: Key, position: SourcePosition): void {
   let map = keyPositions.get(container);
   if (!map) {
     map = new Map();
+    keyPositions.set(container, map);
+  } else if (sharedMaps.has(map)) {
+    map = new Map(map);
     keyPositions.set(container, map);
   }
   map.set(key, position);
@@ -42,7 +50,15 @@ export function copyKeyPosition(from: object, fromKey: Key, to: object, toKey: K
 /** Copy every key position and the value position of `from` onto `to` (same keys). */
 export function copyPositions(from: object, to: object): void {
   const map = keyPositions.get(from);
-  if (map) for (const [key, position] of map) setKeyPosition(to, key, position);
+  if (map) {
+    const existing = keyPositions.get(to);
+    if (!existing) {
+      sharedMaps.add(map);
+      keyPositions.set(to, map);
+    } else {
+      for (const [key, position] of map) setKeyPosition(to, key, position);
+    }
+  }
   const own = valuePositions.get(from);
   if (own && !valuePositions.has(to)) valuePositions.set(to, own);
 }

@@ -36,7 +36,7 @@ export function userError(scope: NormalizeScope, path: KeyPath, message: string,
 
 export function warn(scope: NormalizeScope, path: KeyPath, message: string): void {
   scope.options.warnings.push({
-    message: `${formatKeyPath(path)}: ${message}`,
+    message,
     position: locate(scope.document, path),
     keyPath: formatKeyPath(path),
   });

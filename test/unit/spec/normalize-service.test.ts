@@ -59,10 +59,8 @@ test('a command with && is cut there as compose cuts it, with a warning', async 
   const result = await load('services: {web: {image: x, command: "make && make install"}}', warnings);
   t.deepEqual(result.services.web!.command, ['make']);
   t.is(warnings.length, 1);
-  t.regex(
-    warnings[0]!.message,
-    /^services\.web\.command: compose reads this command only up to "&& make install"/,
-  );
+  t.is(warnings[0]!.keyPath, 'services.web.command');
+  t.regex(warnings[0]!.message, /^compose reads this command only up to "&& make install"/);
 });
 
 test('byte sizes become numbers of bytes; pull_policy if_not_present becomes missing', async (t) => {

@@ -25,7 +25,7 @@ test('each unsupported key present gives one warning with its position', async (
     warnings,
   });
   t.deepEqual(
-    warnings.map((warning) => [warning.message, warning.position?.line]),
+    warnings.map((warning) => [`${warning.keyPath}: ${warning.message}`, warning.position?.line]),
     [
       ['services.web.gpus: berth does not run this key yet; it is ignored', 4],
       ['services.web.runtime: berth does not run this key yet; it is ignored', 5],
