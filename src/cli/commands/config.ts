@@ -47,14 +47,17 @@ Examples:
   berth config -q                   check the files; exit code 15 if they are invalid
   berth -f a.yaml -f b.yaml config --format json
   berth config --services           list the services of the enabled profiles
+  berth config web                  only web and the services it depends on
   berth config --hash "*"           config hash per service (recreate decisions use it)`,
     )
-    .action(async (options: ConfigOptions, command: Command) => {
+    .argument('[services...]', 'only these services (and what they depend on)')
+    .action(async (services: string[], options: ConfigOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & ConfigOptions>();
       const loaded = await loadProject({
         ...toLoadOptions(globals, context.cwd),
         interpolate: options.interpolate,
         env: context.env,
+        ...(services.length ? { services } : {}),
       });
       reportWarnings(loaded.warnings, context.stderr);
       if (options.quiet) return;

@@ -94,3 +94,16 @@ test('warnings go to stderr and do not fail the command', async (t) => {
   t.is(code, 0);
   t.regex(stderr, /^warning: compose\.yaml:1:1: version: the attribute `version` is obsolete/m);
 });
+
+test('config SERVICE... narrows the model to those services and their dependencies', async (t) => {
+  const dir = project(t, {
+    'compose.yaml':
+      'services:\n  web:\n    image: nginx\n    depends_on: [db]\n  db:\n    image: pg\n  other:\n    image: x\n',
+  });
+  const { code, stdout } = await run(['config', '--services', 'web'], { cwd: dir });
+  t.is(code, 0);
+  t.deepEqual(stdout.trim().split('\n').sort(), ['db', 'web']);
+  const unknown = await run(['config', 'nope'], { cwd: dir });
+  t.is(unknown.code, 15);
+  t.regex(unknown.stderr, /no such service: nope/);
+});
