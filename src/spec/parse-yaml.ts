@@ -70,7 +70,8 @@ export function parseComposeText(text: string, file: string): Record<string, unk
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter,
-    uniqueKeys: true,
+    // Checked by our walk with a Set: yaml's own check compares every key with every other (O(n²)).
+    uniqueKeys: false,
     prettyErrors: false,
     version: '1.2',
     schema: 'core',
@@ -133,10 +134,7 @@ function throwFirstYamlError(doc: Document.Parsed, file: string, lineCounter: Li
   const toUserError = (error: (typeof errors)[number]): UserError => {
     const offset = error.pos[0];
     const { line, col } = lineCounter.linePos(offset);
-    const duplicate = error.code === 'DUPLICATE_KEY';
-    const message = duplicate ? 'duplicate key' : `invalid YAML: ${firstLine(error.message)}`;
-    const hint = duplicate ? 'each key may appear once in a map; remove or rename one of them' : undefined;
-    return new UserError(message, { position: { file, line, col }, hint });
+    return new UserError(`invalid YAML: ${firstLine(error.message)}`, { position: { file, line, col } });
   };
   // One broken line can cascade into thousands of parser errors; the first few say it all.
   const [first, ...rest] = errors.slice(0, MAX_REPORTED_YAML_ERRORS).map(toUserError);
@@ -269,6 +267,7 @@ class NodeConverter {
     const map: Record<string, unknown> = {};
     setValuePosition(map, this.position(node));
     const merged: Array<Record<string, unknown>> = [];
+    const seen = new Set<string>();
     for (const pair of (node as unknown as { items: unknown[] }).items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key;
@@ -277,6 +276,13 @@ class NodeConverter {
         continue;
       }
       const key = this.keyString(keyNode);
+      if (seen.has(key)) {
+        throw new UserError(`duplicate key "${key}"`, {
+          position: this.position(keyNode),
+          hint: 'each key may appear once in a map; remove or rename one of them',
+        });
+      }
+      seen.add(key);
       setKey(map, key, this.convert(pair.value));
       setKeyPosition(map, key, this.position(keyNode));
     }
