@@ -1,7 +1,7 @@
 // Discover phase: which compose files to read, the project directory, and the project name.
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UserError } from '../errors.js';
+import { type SourcePosition, UserError } from '../errors.js';
 
 /** File names looked up in each directory, in compose's order of preference. */
 export const DEFAULT_FILE_NAMES = [
@@ -108,6 +108,8 @@ export function chooseProjectName(candidates: {
   flag?: string | undefined;
   variable?: string | undefined;
   topLevel?: string | undefined;
+  /** Where the top-level `name:` was written, for the error. */
+  topLevelPosition?: SourcePosition | undefined;
   projectDir: string;
 }): { name: string; source: ProjectNameSource } {
   const explicit: Array<[string | undefined, ProjectNameSource]> = [
@@ -119,6 +121,7 @@ export function chooseProjectName(candidates: {
     if (value === undefined || value === '') continue;
     if (!PROJECT_NAME.test(value)) {
       throw new UserError(`invalid project name ${JSON.stringify(value)} (from ${source})`, {
+        ...(source === 'name' ? { position: candidates.topLevelPosition, keyPath: 'name' } : {}),
         hint: `use lowercase letters, digits, "-" and "_", starting with a letter or digit, e.g. ${JSON.stringify(normalizeProjectName(value) || 'myapp')}`,
       });
     }

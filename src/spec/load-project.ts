@@ -11,7 +11,7 @@ import type { Project } from './model.js';
 import { normalizeProject } from './normalize/normalize-project.js';
 import { selectServices } from './profiles.js';
 import { loadProjectEnvironment } from './project-environment.js';
-import { locate } from './source-position.js';
+import { keyPosition, locate } from './source-position.js';
 
 export interface LoadProjectOptions {
   /** Directory that relative `-f` paths and the default file search start from. */
@@ -92,6 +92,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     flag: options.projectName,
     variable: environment.lookup('COMPOSE_PROJECT_NAME'),
     topLevel: topLevelName,
+    topLevelPosition: keyPosition(document, 'name'),
     projectDir,
   });
 
