@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type SourcePosition, UserError } from '../errors.js';
+import { isFile } from './is-file.js';
 
 /** File names looked up in each directory, in compose's order of preference. */
 export const DEFAULT_FILE_NAMES = [
@@ -81,14 +82,6 @@ export function selectComposeFiles(options: {
       hint: `create ${DEFAULT_FILE_NAMES[0]}, or name a file with -f`,
     },
   );
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;

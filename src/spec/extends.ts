@@ -4,6 +4,7 @@ import { formatKeyPath, UserError } from '../errors.js';
 import { mergeServices } from './merge.js';
 import { rebaseServicePaths } from './rebase-paths.js';
 import { copyPositions, keyPosition, locate } from './source-position.js';
+import { isPlainMap } from './plain-object.js';
 
 type Doc = Record<string, unknown>;
 
@@ -20,7 +21,7 @@ interface Frame {
 /** Return `document` with every service's `extends` applied and removed. */
 export async function applyExtends(document: Doc, file: string, context: ExtendsContext): Promise<Doc> {
   const services = document.services;
-  if (!isMap(services)) return document;
+  if (!isPlainMap(services)) return document;
   const resolvedServices: Doc = {};
   copyPositions(services, resolvedServices);
   for (const name of Object.keys(services)) {
@@ -40,7 +41,7 @@ async function resolveService(
 ) {
   const services = document.services as Doc;
   const service = services[name];
-  if (!isMap(service) || service.extends === undefined || service.extends === null) return service;
+  if (!isPlainMap(service) || service.extends === undefined || service.extends === null) return service;
   const frame = { file, service: name };
   if (chain.some((seen) => seen.file === frame.file && seen.service === frame.service)) {
     const cycle = [...chain, frame].map((step) => `${step.service} (${step.file})`).join(' → ');
@@ -52,8 +53,8 @@ async function resolveService(
   }
   const reference = service.extends;
   const baseName =
-    typeof reference === 'string' ? reference : isMap(reference) ? String(reference.service) : '';
-  const baseFileName = isMap(reference) && typeof reference.file === 'string' ? reference.file : undefined;
+    typeof reference === 'string' ? reference : isPlainMap(reference) ? String(reference.service) : '';
+  const baseFileName = isPlainMap(reference) && typeof reference.file === 'string' ? reference.file : undefined;
   const position = locate(service, ['extends']);
   const keyPath = formatKeyPath(['services', name, 'extends']);
 
@@ -74,8 +75,8 @@ async function resolveService(
       throw error;
     }
   }
-  const baseServices = isMap(baseDocument.services) ? baseDocument.services : {};
-  if (!isMap(baseServices[baseName])) {
+  const baseServices = isPlainMap(baseDocument.services) ? baseDocument.services : {};
+  if (!isPlainMap(baseServices[baseName])) {
     const where = baseFileName === undefined ? 'this file' : baseFile;
     const known = Object.keys(baseServices);
     throw new UserError(`cannot extend service "${name}": service "${baseName}" not found in ${where}`, {
@@ -85,13 +86,9 @@ async function resolveService(
     });
   }
   let base: unknown = await resolveService(baseDocument, baseFile, baseName, [...chain, frame], context);
-  if (baseFile !== file && isMap(base)) base = rebaseServicePaths(base, dirname(baseFile));
+  if (baseFile !== file && isPlainMap(base)) base = rebaseServicePaths(base, dirname(baseFile));
   const own: Doc = { ...service };
   copyPositions(service, own);
   delete own.extends;
-  return mergeServices(isMap(base) ? base : {}, own, name);
-}
-
-function isMap(value: unknown): value is Doc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return mergeServices(isPlainMap(base) ? base : {}, own, name);
 }

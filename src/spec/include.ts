@@ -1,10 +1,11 @@
 // Resolve `include`: load other compose projects and import their resources into this one.
-import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatKeyPath, UserError } from '../errors.js';
+import { isFile } from './is-file.js';
 import { mergeResources } from './merge.js';
 import { rebaseDocumentPaths } from './rebase-paths.js';
 import { copyPositions, locate } from './source-position.js';
+import { isPlainMap } from './plain-object.js';
 
 type Doc = Record<string, unknown>;
 
@@ -64,7 +65,7 @@ function includeRequest(
     resolve(baseDir, String(path)),
   );
   for (const path of paths) {
-    if (!existsSync(path) || statSync(path).isDirectory()) {
+    if (!isFile(path)) {
       throw new UserError(`included file ${path} not found`, {
         ...where,
         hint: 'include paths are relative to the file that includes them',
@@ -78,10 +79,9 @@ function includeRequest(
   const named =
     spec.env_file === undefined ? [] : Array.isArray(spec.env_file) ? spec.env_file : [spec.env_file];
   const envFiles = named.map((path) => resolve(baseDir, String(path))).filter((path) => path !== '/dev/null');
-  if (named.length === 0 && existsSync(resolve(projectDir, '.env')))
-    envFiles.push(resolve(projectDir, '.env'));
+  if (named.length === 0 && isFile(resolve(projectDir, '.env'))) envFiles.push(resolve(projectDir, '.env'));
   for (const path of envFiles) {
-    if (!existsSync(path)) {
+    if (!isFile(path)) {
       throw new UserError(`env file ${path} of an include not found`, {
         ...where,
         hint: 'check env_file: of this include',
@@ -95,19 +95,15 @@ function includeRequest(
 function importResources(imported: Doc, target: Doc): void {
   for (const section of IMPORTED_SECTIONS) {
     const from = imported[section];
-    if (!isMap(from)) continue;
-    const existing = isMap(target[section]) ? (target[section] as Doc) : {};
+    if (!isPlainMap(from)) continue;
+    const existing = isPlainMap(target[section]) ? (target[section] as Doc) : {};
     const to: Doc = { ...existing };
     copyPositions(existing, to);
     for (const [name, resource] of Object.entries(from)) {
       const own = to[name];
       to[name] =
-        isMap(own) && isMap(resource) ? mergeResources(section, name, resource, own) : (own ?? resource);
+        isPlainMap(own) && isPlainMap(resource) ? mergeResources(section, name, resource, own) : (own ?? resource);
     }
     target[section] = to;
   }
-}
-
-function isMap(value: unknown): value is Doc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

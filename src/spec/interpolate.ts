@@ -7,7 +7,7 @@
 // themselves interpolated only when they are used.
 import { formatKeyPath, type SourcePosition, UserError, ValueError, type Warning } from '../errors.js';
 import { castAtPath } from './interpolation-casts.js';
-import { setKey } from './plain-object.js';
+import { isPlainMap, setKey } from './plain-object.js';
 import { copyPositions, keyPosition, valuePosition } from './source-position.js';
 import { isOverrideTag, isResetTag, OverrideTag } from './yaml-tags.js';
 
@@ -235,7 +235,7 @@ function interpolateValue(
     copyPositions(value, list);
     return list;
   }
-  if (isPlainObject(value)) {
+  if (isPlainMap(value)) {
     const map: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const interpolated = interpolateValue(item, [...path, key], keyPosition(value, key) ?? position, walk);
@@ -284,10 +284,4 @@ function interpolateString(
 
 function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (!isObject(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

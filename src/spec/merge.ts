@@ -6,7 +6,7 @@
 // value and `!override` replaces it whole. Inputs are never mutated; positions travel with values.
 import { UserError } from '../errors.js';
 import { copyKeyPosition, copyPositions, keyPosition, setKeyPosition } from './source-position.js';
-import { setKey } from './plain-object.js';
+import { isPlainMap, setKey } from './plain-object.js';
 import { isOverrideTag, isResetTag } from './yaml-tags.js';
 
 type Path = readonly string[];
@@ -58,7 +58,7 @@ const MERGE_RULES: ReadonlyArray<readonly [string, Merger]> = [
 
 const keyValue: Indexer = (item) => (typeof item === 'string' ? item.split('=', 1)[0] : undefined);
 const byTarget: Indexer = (item) => {
-  if (isMap(item)) return typeof item.target === 'string' ? item.target : undefined;
+  if (isPlainMap(item)) return typeof item.target === 'string' ? item.target : undefined;
   if (typeof item !== 'string') return undefined;
   return volumeTarget(item);
 };
@@ -66,7 +66,7 @@ const mountTarget =
   (defaultDir: string): Indexer =>
   (item) => {
     if (typeof item === 'string') return `${defaultDir}/${item}`;
-    if (!isMap(item)) return undefined;
+    if (!isPlainMap(item)) return undefined;
     return typeof item.target === 'string' ? item.target : `${defaultDir}/${String(item.source)}`;
   };
 
@@ -107,7 +107,7 @@ const UNIQUE_BY: ReadonlyArray<readonly [string, Indexer]> = [
   ['services.*.ports', portIdentity],
   [
     'services.*.env_file',
-    (item) => (typeof item === 'string' ? item : isMap(item) ? String(item.path) : undefined),
+    (item) => (typeof item === 'string' ? item : isPlainMap(item) ? String(item.path) : undefined),
   ],
 ];
 
@@ -156,11 +156,11 @@ function mergeValues(base: unknown, override: unknown, path: Path): unknown {
   const rule = findRule(MERGE_RULES, path);
   if (rule) {
     const merged = rule(stripTags(base, path), stripTags(override, path), path);
-    return Array.isArray(merged) && isMap(override) ? dropResetKeys(merged, override) : merged;
+    return Array.isArray(merged) && isPlainMap(override) ? dropResetKeys(merged, override) : merged;
   }
   if (override === null || override === undefined) return base;
-  if (isMap(base)) {
-    if (!isMap(override)) throw cannotOverride(path, override);
+  if (isPlainMap(base)) {
+    if (!isPlainMap(override)) throw cannotOverride(path, override);
     return mergeMaps(base, override, path);
   }
   if (Array.isArray(base)) {
@@ -219,7 +219,7 @@ function dropResetKeys(merged: unknown[], override: Record<string, unknown>): un
 function stripTags(value: unknown, path: Path): unknown {
   if (isOverrideTag(value)) return stripTags(value.value, path);
   if (isResetTag(value)) return null;
-  if (isMap(value)) return mergeMaps({}, value, path);
+  if (isPlainMap(value)) return mergeMaps({}, value, path);
   if (Array.isArray(value)) {
     const list = value.filter((item) => !isResetTag(item)).map((item) => stripTags(item, path));
     copyListPositions(value, 0, list);
@@ -229,7 +229,7 @@ function stripTags(value: unknown, path: Path): unknown {
 }
 
 function dedupe(value: unknown, path: Path): unknown {
-  if (isMap(value)) {
+  if (isPlainMap(value)) {
     const out: Record<string, unknown> = {};
     copyPositions(value, out);
     for (const [key, item] of Object.entries(value)) setKey(out, key, dedupe(item, [...path, key]));
@@ -269,7 +269,7 @@ function matches(pattern: string, path: Path): boolean {
 }
 
 function mergeLogging(base: unknown, override: unknown, path: Path): unknown {
-  if (!isMap(base) || !isMap(override)) return override ?? base;
+  if (!isPlainMap(base) || !isPlainMap(override)) return override ?? base;
   const sameDriver = override.driver === base.driver || !('driver' in override) || !('driver' in base);
   return sameDriver ? mergeMaps(base, override, path) : override;
 }
@@ -279,9 +279,9 @@ function mergeIpamConfig(base: unknown, override: unknown, path: Path): unknown 
   const result: unknown[] = Array.isArray(base) ? [...base] : [];
   for (const entry of Array.isArray(override) ? override : []) {
     const index = result.findIndex(
-      (existing) => isMap(existing) && isMap(entry) && existing.subnet === entry.subnet,
+      (existing) => isPlainMap(existing) && isPlainMap(entry) && existing.subnet === entry.subnet,
     );
-    if (index >= 0 && isMap(entry))
+    if (index >= 0 && isPlainMap(entry))
       result[index] = mergeMaps(result[index] as Record<string, unknown>, entry, path);
     else result.push(entry);
   }
@@ -292,7 +292,7 @@ function mergeIpamConfig(base: unknown, override: unknown, path: Path): unknown 
 function asSequence(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') return [value];
-  if (!isMap(value)) return [];
+  if (!isPlainMap(value)) return [];
   const items: string[] = [];
   for (const [key, item] of Object.entries(value)) {
     if (item === null || item === undefined) items.push(key);
@@ -303,7 +303,7 @@ function asSequence(value: unknown): unknown[] {
 }
 
 function asMap(value: unknown, itemDefault?: () => Record<string, unknown>): Record<string, unknown> {
-  if (isMap(value)) return value;
+  if (isPlainMap(value)) return value;
   const map: Record<string, unknown> = {};
   if (Array.isArray(value)) {
     value.forEach((name, index) => {
@@ -319,12 +319,12 @@ function asDependsOn(value: unknown): Record<string, unknown> {
 }
 
 function asBuild(value: unknown): Record<string, unknown> {
-  return typeof value === 'string' ? { context: value } : isMap(value) ? value : {};
+  return typeof value === 'string' ? { context: value } : isPlainMap(value) ? value : {};
 }
 
 function portIdentity(item: unknown): string | undefined {
   if (typeof item === 'number' || typeof item === 'string') return String(item);
-  if (!isMap(item)) return undefined;
+  if (!isPlainMap(item)) return undefined;
   const host = item.host_ip ?? '0.0.0.0';
   return `${String(host)}:${String(item.published ?? '')}:${String(item.target)}/${String(item.protocol ?? 'tcp')}`;
 }
@@ -351,15 +351,5 @@ function cannotOverride(path: Path, override: unknown): UserError {
       keyPath: path.join('.'),
       hint: 'an override file must use the same kind of value (map, list or scalar) as the file it overrides, or !override',
     },
-  );
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !isOverrideTag(value) &&
-    !isResetTag(value)
   );
 }

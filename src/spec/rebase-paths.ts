@@ -4,20 +4,21 @@
 // services join the project they must keep pointing at the same files, so we resolve them first.
 import { isAbsolute, resolve } from 'node:path';
 import { copyPositions } from './source-position.js';
+import { isPlainMap } from './plain-object.js';
 
 type Doc = Record<string, unknown>;
 
 export function rebaseServicePaths(service: Doc, fromDir: string): Doc {
   const out = shallowCopy(service);
   if (typeof out.build === 'string') out.build = rebaseContext(out.build, fromDir);
-  else if (isMap(out.build) && typeof out.build.context === 'string') {
+  else if (isPlainMap(out.build) && typeof out.build.context === 'string') {
     out.build = { ...out.build, context: rebaseContext(out.build.context, fromDir) };
   }
   for (const key of ['env_file', 'label_file'] as const) {
     if (out[key] !== undefined) out[key] = mapPaths(out[key], fromDir);
   }
   if (Array.isArray(out.volumes)) out.volumes = out.volumes.map((volume) => rebaseVolume(volume, fromDir));
-  if (isMap(out.extends) && typeof out.extends.file === 'string') {
+  if (isPlainMap(out.extends) && typeof out.extends.file === 'string') {
     out.extends = { ...out.extends, file: resolve(fromDir, out.extends.file) };
   }
   return out;
@@ -26,18 +27,18 @@ export function rebaseServicePaths(service: Doc, fromDir: string): Doc {
 /** Rebase services and file-backed secrets/configs of a whole included document. */
 export function rebaseDocumentPaths(document: Doc, fromDir: string): Doc {
   const out = shallowCopy(document);
-  if (isMap(out.services)) {
+  if (isPlainMap(out.services)) {
     const services = shallowCopy(out.services);
     for (const [name, service] of Object.entries(services)) {
-      if (isMap(service)) services[name] = rebaseServicePaths(service, fromDir);
+      if (isPlainMap(service)) services[name] = rebaseServicePaths(service, fromDir);
     }
     out.services = services;
   }
   for (const key of ['secrets', 'configs'] as const) {
-    if (!isMap(out[key])) continue;
+    if (!isPlainMap(out[key])) continue;
     const resources = shallowCopy(out[key] as Doc);
     for (const [name, resource] of Object.entries(resources)) {
-      if (isMap(resource) && typeof resource.file === 'string') {
+      if (isPlainMap(resource) && typeof resource.file === 'string') {
         resources[name] = withPositions(resource, { ...resource, file: resolve(fromDir, resource.file) });
       }
     }
@@ -55,7 +56,7 @@ function rebaseContext(context: string, fromDir: string): string {
 function mapPaths(value: unknown, fromDir: string): unknown {
   if (typeof value === 'string') return resolve(fromDir, value);
   if (Array.isArray(value)) return value.map((item) => mapPaths(item, fromDir));
-  if (isMap(value) && typeof value.path === 'string') {
+  if (isPlainMap(value) && typeof value.path === 'string') {
     return withPositions(value, { ...value, path: resolve(fromDir, value.path) });
   }
   return value;
@@ -69,7 +70,7 @@ function rebaseVolume(volume: unknown, fromDir: string): unknown {
     return resolve(fromDir, volume.slice(0, colon)) + volume.slice(colon);
   }
   if (
-    isMap(volume) &&
+    isPlainMap(volume) &&
     volume.type === 'bind' &&
     typeof volume.source === 'string' &&
     !isAbsolute(volume.source)
@@ -87,8 +88,4 @@ function shallowCopy(value: Doc): Doc {
 function withPositions(from: Doc, to: Doc): Doc {
   copyPositions(from, to);
   return to;
-}
-
-function isMap(value: unknown): value is Doc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

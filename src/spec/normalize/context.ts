@@ -1,9 +1,9 @@
 // What every normalise step shares: the source document (for positions), the options, and how to fail.
 import { formatKeyPath, UserError, ValueError, type Warning } from '../../errors.js';
 import { locate } from '../source-position.js';
+import type { EnvLookup } from '../interpolate.js';
 
 /** Looks a variable up in the project environment (process env over `.env`). */
-export type EnvLookup = (name: string) => string | undefined;
 
 export interface NormalizeOptions {
   projectName: string;

@@ -1,6 +1,7 @@
 // `external` on top-level networks, volumes, secrets and configs: the flag, its deprecated map form, the name.
 import { type KeyPath, type NormalizeScope, userError, warn } from './context.js';
-import { booleanAt, type Doc, isDoc, scalarText } from './records.js';
+import { booleanAt, type Doc, scalarText } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 export interface ExternalInfo {
   external: boolean;
@@ -21,7 +22,7 @@ export function readExternal(
   let name = resource.name === undefined || resource.name === null ? undefined : scalarText(resource.name);
   let external = false;
   const value = resource.external;
-  if (isDoc(value)) {
+  if (isPlainMap(value)) {
     external = true;
     if (value.name !== undefined) {
       const externalName = scalarText(value.name);

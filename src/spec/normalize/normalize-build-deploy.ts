@@ -17,7 +17,6 @@ import {
   cutOnce,
   type Doc,
   integerAt,
-  isDoc,
   numberAt,
   projectPath,
   put,
@@ -27,6 +26,7 @@ import {
   stringMap,
 } from './records.js';
 import { durationAt, nonZeroByteSizeAt } from './units.js';
+import { isPlainMap } from '../plain-object.js';
 
 const REMOTE_CONTEXT_PREFIXES = ['https://', 'http://', 'git://', 'ssh://', 'github.com/', 'git@'];
 
@@ -43,7 +43,7 @@ export function normalizeBuild(
   value: unknown,
 ): BuildConfig | undefined {
   if (value === undefined || value === null) return undefined;
-  const source: Doc = isDoc(value) ? value : { context: value };
+  const source: Doc = isPlainMap(value) ? value : { context: value };
   const text = (key: string) =>
     source[key] === undefined || source[key] === null || source[key] === ''
       ? undefined
@@ -93,7 +93,7 @@ function sshKeys(scope: NormalizeScope, value: unknown): string[] | undefined {
       const [id, keyPath] = cutOnce(scalarText(item), '=');
       keys[id] = keyPath;
     }
-  } else if (isDoc(value)) {
+  } else if (isPlainMap(value)) {
     for (const [id, keyPath] of Object.entries(value))
       keys[id] = keyPath === null ? undefined : scalarText(keyPath);
   }
@@ -117,7 +117,7 @@ export function normalizeDeploy(
   path: KeyPath,
   value: unknown,
 ): DeployConfig | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const deploy: DeployConfig = {};
   if (value.mode !== undefined && value.mode !== '') deploy.mode = scalarText(value.mode);
   if (value.replicas !== undefined && value.replicas !== null) {
@@ -129,7 +129,7 @@ export function normalizeDeploy(
   put(deploy, 'labels', stringMap(value.labels));
   put(deploy, 'update_config', updateConfig(scope, [...path, 'update_config'], value.update_config));
   put(deploy, 'rollback_config', updateConfig(scope, [...path, 'rollback_config'], value.rollback_config));
-  if (isDoc(value.resources)) {
+  if (isPlainMap(value.resources)) {
     const resources: NonNullable<DeployConfig['resources']> = {};
     put(resources, 'limits', resource(scope, [...path, 'resources', 'limits'], value.resources.limits));
     put(
@@ -141,13 +141,13 @@ export function normalizeDeploy(
     if (Object.keys(resources).length > 0) deploy.resources = resources;
   }
   put(deploy, 'restart_policy', restartPolicy(scope, [...path, 'restart_policy'], value.restart_policy));
-  if (isDoc(value.placement)) {
+  if (isPlainMap(value.placement)) {
     const source = value.placement;
     const placement: NonNullable<DeployConfig['placement']> = {};
     put(placement, 'constraints', stringList(source.constraints));
     if (Array.isArray(source.preferences)) {
       placement.preferences = source.preferences
-        .filter(isDoc)
+        .filter(isPlainMap)
         .map((item) => (item.spread === undefined ? {} : { spread: scalarText(item.spread) }));
     }
     if (source.max_replicas_per_node !== undefined) {
@@ -167,7 +167,7 @@ export function normalizeDeploy(
 }
 
 function updateConfig(scope: NormalizeScope, path: KeyPath, value: unknown): UpdateConfig | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: UpdateConfig = {};
   if (value.parallelism !== undefined)
     out.parallelism = integerAt(scope, [...path, 'parallelism'], value.parallelism);
@@ -183,7 +183,7 @@ function updateConfig(scope: NormalizeScope, path: KeyPath, value: unknown): Upd
 }
 
 function resource(scope: NormalizeScope, path: KeyPath, value: unknown): DeployResource | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: DeployResource = {};
   if (value.cpus !== undefined && value.cpus !== null) {
     const cpus = numberAt(scope, [...path, 'cpus'], value.cpus);
@@ -196,9 +196,9 @@ function resource(scope: NormalizeScope, path: KeyPath, value: unknown): DeployR
   }
   put(out, 'devices', normalizeDeviceRequests(scope, [...path, 'devices'], value.devices));
   if (Array.isArray(value.generic_resources)) {
-    out.generic_resources = value.generic_resources.filter(isDoc).map((item, index) => {
+    out.generic_resources = value.generic_resources.filter(isPlainMap).map((item, index) => {
       const spec = item.discrete_resource_spec;
-      if (!isDoc(spec)) return {};
+      if (!isPlainMap(spec)) return {};
       const at = [...path, 'generic_resources', index, 'discrete_resource_spec', 'value'];
       return {
         discrete_resource_spec: { kind: scalarText(spec.kind), value: integerAt(scope, at, spec.value) },
@@ -214,7 +214,7 @@ function restartPolicy(
   path: KeyPath,
   value: unknown,
 ): DeployRestartPolicy | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: DeployRestartPolicy = {};
   if (value.condition !== undefined) out.condition = scalarText(value.condition);
   put(out, 'delay', durationAt(scope, [...path, 'delay'], value.delay));

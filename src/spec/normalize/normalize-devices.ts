@@ -7,7 +7,6 @@ import {
   copyExtensions,
   type Doc,
   integerAt,
-  isDoc,
   put,
   scalarText,
   sortedRecord,
@@ -15,6 +14,7 @@ import {
   stringMap,
 } from './records.js';
 import { byteSizeAt } from './units.js';
+import { isPlainMap } from '../plain-object.js';
 
 export function normalizeDevices(
   scope: NormalizeScope,
@@ -25,7 +25,7 @@ export function normalizeDevices(
   return value.map((item, index) => {
     const at = [...path, index];
     if (typeof item === 'string') return parseAt(scope, at, () => parseDeviceSpec(item));
-    if (!isDoc(item))
+    if (!isPlainMap(item))
       throw userError(
         scope,
         at,
@@ -50,7 +50,7 @@ export function normalizeDeviceRequests(
   if (!Array.isArray(value) || value.length === 0) return undefined;
   return value.map((item, index) => {
     const at = [...path, index];
-    if (!isDoc(item))
+    if (!isPlainMap(item))
       throw userError(scope, at, `expected a device request map, found ${JSON.stringify(item)}`);
     if (item.count !== undefined && item.device_ids !== undefined) {
       throw userError(scope, at, '"count" and "device_ids" attributes are exclusive', 'keep one of them');
@@ -80,11 +80,11 @@ export function normalizeUlimits(
   path: KeyPath,
   value: unknown,
 ): Record<string, UlimitConfig> | undefined {
-  if (!isDoc(value) || Object.keys(value).length === 0) return undefined;
+  if (!isPlainMap(value) || Object.keys(value).length === 0) return undefined;
   const out: Record<string, UlimitConfig> = {};
   for (const [name, limit] of Object.entries(value)) {
     const at = [...path, name];
-    const input = isDoc(limit)
+    const input = isPlainMap(limit)
       ? {
           soft: integerAt(scope, [...at, 'soft'], limit.soft),
           hard: integerAt(scope, [...at, 'hard'], limit.hard),
@@ -100,12 +100,12 @@ export function normalizeBlkio(
   path: KeyPath,
   value: unknown,
 ): BlkioConfig | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: BlkioConfig = {};
   if (value.weight !== undefined && value.weight !== 0)
     out.weight = integerAt(scope, [...path, 'weight'], value.weight);
   if (Array.isArray(value.weight_device)) {
-    out.weight_device = value.weight_device.filter(isDoc).map((device, index) => ({
+    out.weight_device = value.weight_device.filter(isPlainMap).map((device, index) => ({
       path: scalarText(device.path),
       weight: integerAt(scope, [...path, 'weight_device', index, 'weight'], device.weight),
     }));
@@ -118,7 +118,7 @@ export function normalizeBlkio(
   ] as const) {
     const list = value[key];
     if (!Array.isArray(list)) continue;
-    out[key] = list.filter(isDoc).map((device: Doc, index) => ({
+    out[key] = list.filter(isPlainMap).map((device: Doc, index) => ({
       path: scalarText(device.path),
       rate: byteSizeAt(scope, [...path, key, index, 'rate'], device.rate) ?? 0,
     }));

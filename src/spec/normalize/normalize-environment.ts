@@ -2,7 +2,8 @@
 import { UserError } from '../../errors.js';
 import { type ReadEnvFileOptions, readEnvFile } from '../env-file.js';
 import { type KeyPath, type NormalizeScope, userError } from './context.js';
-import { cutOnce, type Doc, isDoc, projectPath, scalarText, sortedRecord, stringMap } from './records.js';
+import { cutOnce, type Doc, projectPath, scalarText, sortedRecord, stringMap } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 export type EnvMapping = Record<string, string | null>;
 
@@ -26,7 +27,7 @@ export function parseEnvironment(scope: NormalizeScope, path: KeyPath, value: un
       }
       out[key] = text ?? null;
     });
-  } else if (isDoc(value)) {
+  } else if (isPlainMap(value)) {
     for (const [key, item] of Object.entries(value)) out[key] = item === null ? null : scalarText(item);
   }
   return out;
@@ -96,7 +97,7 @@ function envFileEntries(value: unknown): EnvFileEntry[] {
   if (value === null || value === undefined) return [];
   const items = Array.isArray(value) ? value : [value];
   return items.map((item) => {
-    if (isDoc(item)) {
+    if (isPlainMap(item)) {
       const entry: EnvFileEntry = { path: scalarText(item.path), required: item.required !== false };
       if (typeof item.format === 'string') entry.format = item.format;
       return entry;

@@ -1,7 +1,7 @@
 // `extra_hosts` (list of `host:ip`/`host=ip` or a map) → the sorted `host=ip` list compose prints.
 import { parseExtraHosts } from '../syntax/extra-hosts.js';
 import { type KeyPath, type NormalizeScope, parseAt, userError } from './context.js';
-import { isDoc } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 export function normalizeExtraHosts(
   scope: NormalizeScope,
@@ -9,7 +9,7 @@ export function normalizeExtraHosts(
   value: unknown,
 ): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) && !isDoc(value)) {
+  if (!Array.isArray(value) && !isPlainMap(value)) {
     throw userError(scope, path, `expected a list of host=ip or a map, found ${JSON.stringify(value)}`);
   }
   const hosts = parseAt(scope, path, () => parseExtraHosts(value as Parameters<typeof parseExtraHosts>[0]));

@@ -7,12 +7,12 @@ import {
   copyExtensions,
   type Doc,
   expandHome,
-  isDoc,
   put,
   scalarText,
   sortedRecord,
   stringMap,
 } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 /**
  * `secrets:`/`configs:` of a service (or `build.secrets`). Service secrets default their target to
@@ -27,7 +27,7 @@ export function normalizeFileReferences(
   if (!Array.isArray(value) || value.length === 0) return undefined;
   return value.map((item, index) => {
     const at = [...path, index];
-    const source: Doc = isDoc(item) ? item : { source: item };
+    const source: Doc = isPlainMap(item) ? item : { source: item };
     if (source.source === undefined || source.source === null || source.source === '') {
       throw userError(
         scope,
@@ -66,12 +66,12 @@ export function normalizeFileObjects(
   kind: 'secrets' | 'configs',
   value: unknown,
 ): Record<string, FileObjectConfig> {
-  if (!isDoc(value)) return {};
+  if (!isPlainMap(value)) return {};
   const sources = kind === 'secrets' ? ['file', 'environment'] : ['file', 'environment', 'content'];
   const out: Record<string, FileObjectConfig> = {};
   for (const key of Object.keys(value)) {
     const path = [kind, key];
-    const source: Doc = isDoc(value[key]) ? (value[key] as Doc) : {};
+    const source: Doc = isPlainMap(value[key]) ? (value[key] as Doc) : {};
     const info = readExternal(scope, path, source);
     const given = sources.filter((name) => source[name] !== undefined);
     if (given.length > 1) {

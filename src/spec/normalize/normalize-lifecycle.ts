@@ -9,11 +9,11 @@ import {
   cutOnce,
   type Doc,
   integerAt,
-  isDoc,
   scalarText,
   sortedRecord,
 } from './records.js';
 import { durationAt } from './units.js';
+import { isPlainMap } from '../plain-object.js';
 
 /**
  * compose's ShellCommand: a list as written, a string split like a shell would (no expansion).
@@ -41,7 +41,7 @@ export function normalizeHealthcheck(
   path: KeyPath,
   value: unknown,
 ): HealthCheckConfig | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: HealthCheckConfig = {};
   if (typeof value.test === 'string') out.test = ['CMD-SHELL', value.test];
   else if (Array.isArray(value.test)) out.test = value.test.map(scalarText);
@@ -86,10 +86,10 @@ export function normalizeDependsOn(
   const declared = service.depends_on;
   if (Array.isArray(declared)) {
     for (const name of declared) out[scalarText(name)] = { condition: 'service_started', required: true };
-  } else if (isDoc(declared)) {
+  } else if (isPlainMap(declared)) {
     for (const [name, config] of Object.entries(declared)) {
       const at = [...path, 'depends_on', name];
-      const source: Doc = isDoc(config) ? config : {};
+      const source: Doc = isPlainMap(config) ? config : {};
       const dependency = {
         condition: source.condition === undefined ? 'service_started' : scalarText(source.condition),
       } as ServiceDependency;
@@ -136,7 +136,7 @@ export function normalizeHooks(
   if (!Array.isArray(value) || value.length === 0) return undefined;
   return value.map((item, index) => {
     const at = [...path, index];
-    const source: Doc = isDoc(item) ? item : {};
+    const source: Doc = isPlainMap(item) ? item : {};
     const hook: ServiceHook = {};
     const command = normalizeCommand(scope, [...at, 'command'], source.command);
     if (command !== undefined) hook.command = command;

@@ -7,13 +7,13 @@ import {
   copyExtensions,
   type Doc,
   integerAt,
-  isDoc,
   put,
   scalarText,
   sortedRecord,
   stringList,
   stringMap,
 } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 /**
  * A service's networks. With neither `networks` nor `network_mode` (nor `provider`) the service joins
@@ -25,16 +25,16 @@ export function normalizeServiceNetworks(
   service: Doc,
 ): Record<string, ServiceNetworkConfig | null> | undefined {
   const value = service.networks;
-  const declared = Array.isArray(value) ? value.length > 0 : isDoc(value) && Object.keys(value).length > 0;
+  const declared = Array.isArray(value) ? value.length > 0 : isPlainMap(value) && Object.keys(value).length > 0;
   // With network_mode too, the declared networks are kept so check-project reports the conflict.
   const hasMode = service.network_mode !== undefined && service.network_mode !== null;
   if (!declared && (hasMode || service.provider !== undefined)) return undefined;
   const out: Record<string, ServiceNetworkConfig | null> = {};
   if (Array.isArray(value)) {
     for (const name of value) out[scalarText(name)] = null;
-  } else if (isDoc(value)) {
+  } else if (isPlainMap(value)) {
     for (const [name, config] of Object.entries(value)) {
-      out[name] = isDoc(config) ? serviceNetwork(scope, [...path, 'networks', name], config) : null;
+      out[name] = isPlainMap(config) ? serviceNetwork(scope, [...path, 'networks', name], config) : null;
     }
   }
   if (Object.keys(out).length === 0) out.default = null;
@@ -81,19 +81,19 @@ export function normalizeTopLevelNetworks(
   value: unknown,
   defaultUsed: boolean,
 ): Record<string, NetworkConfig> {
-  const declared: Doc = isDoc(value) ? value : {};
+  const declared: Doc = isPlainMap(value) ? value : {};
   const keys = Object.keys(declared);
   if (defaultUsed && !keys.includes('default')) keys.push('default');
   const out: Record<string, NetworkConfig> = {};
   for (const key of keys) {
     const path = ['networks', key];
     const raw = declared[key];
-    const source: Doc = isDoc(raw) ? raw : {};
+    const source: Doc = isPlainMap(raw) ? raw : {};
     const info = readExternal(scope, path, source);
     const network: NetworkConfig = { name: defaultResourceName(scope, key, info) };
     putText(network, 'driver', source.driver);
     put(network, 'driver_opts', stringMap(source.driver_opts));
-    if (isDoc(source.ipam)) {
+    if (isPlainMap(source.ipam)) {
       const config = ipam(source.ipam);
       if (Object.keys(config).length > 0) network.ipam = config;
     }
@@ -118,7 +118,7 @@ function ipam(source: Doc): IpamConfig {
   const out: IpamConfig = {};
   putText(out, 'driver', source.driver);
   if (Array.isArray(source.config)) {
-    out.config = source.config.filter(isDoc).map((pool) => {
+    out.config = source.config.filter(isPlainMap).map((pool) => {
       const entry: IpamPool = {};
       putText(entry, 'subnet', pool.subnet);
       putText(entry, 'gateway', pool.gateway);

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import type { ServicePortConfig } from '../model.js';
 import { parsePortSpec } from '../syntax/ports.js';
 import { type KeyPath, type NormalizeScope, parseAt, userError } from './context.js';
-import { copyExtensions, integerAt, isDoc, put, scalarText } from './records.js';
+import { copyExtensions, integerAt, put, scalarText } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 export function normalizePorts(
   scope: NormalizeScope,
@@ -16,7 +17,7 @@ export function normalizePorts(
     const at = [...path, index];
     if (typeof item === 'string' || typeof item === 'number') {
       ports.push(...parseAt(scope, at, () => parsePortSpec(item)));
-    } else if (isDoc(item)) {
+    } else if (isPlainMap(item)) {
       ports.push(longPort(scope, at, item));
     } else {
       throw userError(

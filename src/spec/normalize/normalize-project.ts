@@ -12,21 +12,21 @@ import {
   type Doc,
   defaultHomeDir,
   integerAt,
-  isDoc,
   put,
   scalarText,
   sortedRecord,
   stringList,
 } from './records.js';
 import { warnUnsupportedKeys } from './unsupported-keys.js';
+import { isPlainMap } from '../plain-object.js';
 
-export type { EnvLookup, NormalizeOptions } from './context.js';
+export type { NormalizeOptions } from './context.js';
 
 export async function normalizeProject(document: Doc, options: NormalizeOptions): Promise<Project> {
   const scope: NormalizeScope = { document, options, homeDir: options.homeDir ?? defaultHomeDir() };
   warnUnsupportedKeys(scope, document);
 
-  const rawServices: Doc = isDoc(document.services) ? document.services : {};
+  const rawServices: Doc = isPlainMap(document.services) ? document.services : {};
   const services: Record<string, ServiceConfig> = {};
   for (const name of Object.keys(rawServices)) {
     services[name] = await normalizeService(scope, name, rawServices[name]);
@@ -54,17 +54,17 @@ export async function normalizeProject(document: Doc, options: NormalizeOptions)
   copyPositions(document, project);
   copyPositions(rawServices, project.services);
   for (const key of ['networks', 'volumes', 'secrets', 'configs'] as const) {
-    if (isDoc(document[key])) copyPositions(document[key] as object, project[key]);
+    if (isPlainMap(document[key])) copyPositions(document[key] as object, project[key]);
   }
   checkServiceConsistency(scope, project);
   return project;
 }
 
 function normalizeModels(scope: NormalizeScope, value: unknown): Record<string, ModelConfig> | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: Record<string, ModelConfig> = {};
   for (const [key, raw] of Object.entries(value)) {
-    const source: Doc = isDoc(raw) ? raw : {};
+    const source: Doc = isPlainMap(raw) ? raw : {};
     const model: ModelConfig = {};
     if (source.name !== undefined) model.name = scalarText(source.name);
     if (source.model !== undefined) model.model = scalarText(source.model);

@@ -26,7 +26,6 @@ import {
   copyExtensions,
   type Doc,
   integerAt,
-  isDoc,
   numberAt,
   projectPath,
   put,
@@ -36,6 +35,7 @@ import {
   stringMap,
 } from './records.js';
 import { durationAt, nonZeroByteSizeAt } from './units.js';
+import { isPlainMap } from '../plain-object.js';
 
 type ServiceKey = (typeof SERVICE_KEY_ORDER)[number];
 type Normalizer = (scope: NormalizeScope, path: KeyPath, value: unknown, service: Doc) => unknown;
@@ -171,7 +171,7 @@ export async function normalizeService(
   raw: unknown,
 ): Promise<ServiceConfig> {
   const path = ['services', name];
-  const service: Doc = isDoc(raw) ? raw : {};
+  const service: Doc = isPlainMap(raw) ? raw : {};
   const environment = await normalizeServiceEnvironment(scope, path, service);
   const labels = await normalizeServiceLabels(scope, path, service);
   const out: Record<string, unknown> = {};
@@ -188,7 +188,7 @@ export async function normalizeService(
 }
 
 function textFields(value: unknown, keys: readonly string[]): Record<string, string> | undefined {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: Record<string, string> = {};
   for (const key of keys)
     if (value[key] !== undefined && value[key] !== '') out[key] = scalarText(value[key]);
@@ -197,7 +197,7 @@ function textFields(value: unknown, keys: readonly string[]): Record<string, str
 }
 
 function normalizeLogging(scope: NormalizeScope, path: KeyPath, value: unknown): unknown {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: Doc = {};
   put(out, 'driver', text(scope, [...path, 'driver'], value.driver, value));
   put(out, 'options', stringMap(value.options));
@@ -207,10 +207,10 @@ function normalizeLogging(scope: NormalizeScope, path: KeyPath, value: unknown):
 
 /** `provider.options`: each value a scalar or a list, held as a list of text. */
 function normalizeProvider(_scope: NormalizeScope, _path: KeyPath, value: unknown): unknown {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: Doc = {};
   if (value.type !== undefined) out.type = scalarText(value.type);
-  if (isDoc(value.options)) {
+  if (isPlainMap(value.options)) {
     const options: Record<string, string[]> = {};
     for (const [key, option] of Object.entries(value.options)) options[key] = stringList(option) ?? [];
     out.options = sortedRecord(options);
@@ -225,19 +225,19 @@ function normalizeServiceModels(_scope: NormalizeScope, _path: KeyPath, value: u
     for (const name of value) out[scalarText(name)] = null;
     return Object.keys(out).length > 0 ? sortedRecord(out) : undefined;
   }
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: Record<string, Doc | null> = {};
   for (const [name, config] of Object.entries(value)) {
-    out[name] = isDoc(config) ? (textFields(config, ['endpoint_var', 'model_var']) ?? {}) : null;
+    out[name] = isPlainMap(config) ? (textFields(config, ['endpoint_var', 'model_var']) ?? {}) : null;
   }
   return Object.keys(out).length > 0 ? sortedRecord(out) : undefined;
 }
 
 function normalizeDevelop(scope: NormalizeScope, path: KeyPath, value: unknown): unknown {
-  if (!isDoc(value)) return undefined;
+  if (!isPlainMap(value)) return undefined;
   const out: Doc = {};
   if (Array.isArray(value.watch)) {
-    out.watch = value.watch.filter(isDoc).map((trigger, index) => {
+    out.watch = value.watch.filter(isPlainMap).map((trigger, index) => {
       const at = [...path, 'watch', index];
       if (trigger.path === undefined || trigger.path === '')
         throw userError(scope, [...at, 'path'], "value can't be blank");
@@ -254,7 +254,7 @@ function normalizeDevelop(scope: NormalizeScope, path: KeyPath, value: unknown):
           'add target: <path in the container>',
         );
       }
-      if (isDoc(trigger.exec)) watch.exec = normalizeHooks(scope, [...at, 'exec'], [trigger.exec])?.[0];
+      if (isPlainMap(trigger.exec)) watch.exec = normalizeHooks(scope, [...at, 'exec'], [trigger.exec])?.[0];
       put(watch, 'include', stringList(trigger.include));
       put(watch, 'ignore', stringList(trigger.ignore));
       if (

@@ -10,13 +10,13 @@ import {
   type Doc,
   expandHome,
   integerAt,
-  isDoc,
   put,
   scalarText,
   sortedRecord,
   stringMap,
 } from './records.js';
 import { nonZeroByteSizeAt } from './units.js';
+import { isPlainMap } from '../plain-object.js';
 
 export function normalizeServiceVolumes(
   scope: NormalizeScope,
@@ -32,7 +32,7 @@ export function normalizeServiceVolumes(
         at,
         parseAt(scope, at, () => parseVolumeSpec(item)),
       );
-    if (isDoc(item)) return resolveBindSource(scope, at, longVolume(scope, at, item));
+    if (isPlainMap(item)) return resolveBindSource(scope, at, longVolume(scope, at, item));
     throw userError(
       scope,
       at,
@@ -78,7 +78,7 @@ function longVolume(scope: NormalizeScope, path: KeyPath, item: Doc): ServiceVol
   if (item.read_only !== undefined && booleanAt(scope, [...path, 'read_only'], item.read_only))
     volume.read_only = true;
   if (typeof item.consistency === 'string' && item.consistency !== '') volume.consistency = item.consistency;
-  if (isDoc(item.bind)) {
+  if (isPlainMap(item.bind)) {
     const bind = item.bind;
     const out: NonNullable<ServiceVolumeConfig['bind']> = {};
     if (bind.selinux !== undefined) out.selinux = scalarText(bind.selinux);
@@ -94,7 +94,7 @@ function longVolume(scope: NormalizeScope, path: KeyPath, item: Doc): ServiceVol
     copyExtensions(bind, out);
     volume.bind = out;
   }
-  if (isDoc(item.volume)) {
+  if (isPlainMap(item.volume)) {
     const source = item.volume;
     const out: NonNullable<ServiceVolumeConfig['volume']> = {};
     put(out, 'labels', stringMap(source.labels));
@@ -104,7 +104,7 @@ function longVolume(scope: NormalizeScope, path: KeyPath, item: Doc): ServiceVol
     copyExtensions(source, out);
     volume.volume = out;
   }
-  if (isDoc(item.tmpfs)) {
+  if (isPlainMap(item.tmpfs)) {
     const source = item.tmpfs;
     const out: NonNullable<ServiceVolumeConfig['tmpfs']> = {};
     put(out, 'size', nonZeroByteSizeAt(scope, [...path, 'tmpfs', 'size'], source.size));
@@ -115,7 +115,7 @@ function longVolume(scope: NormalizeScope, path: KeyPath, item: Doc): ServiceVol
     copyExtensions(source, out);
     volume.tmpfs = out;
   }
-  if (isDoc(item.image)) {
+  if (isPlainMap(item.image)) {
     const out: NonNullable<ServiceVolumeConfig['image']> = {};
     if (item.image.subpath !== undefined && item.image.subpath !== '')
       out.subpath = scalarText(item.image.subpath);
@@ -136,12 +136,12 @@ export function normalizeTopLevelVolumes(
   scope: NormalizeScope,
   value: unknown,
 ): Record<string, VolumeConfig> {
-  if (!isDoc(value)) return {};
+  if (!isPlainMap(value)) return {};
   const out: Record<string, VolumeConfig> = {};
   for (const key of Object.keys(value)) {
     const path = ['volumes', key];
     const raw = value[key];
-    const source: Doc = isDoc(raw) ? raw : {};
+    const source: Doc = isPlainMap(raw) ? raw : {};
     const info = readExternal(scope, path, source, true);
     const volume: VolumeConfig = { name: defaultResourceName(scope, key, info) };
     if (source.driver !== undefined && source.driver !== null) volume.driver = scalarText(source.driver);

@@ -2,12 +2,9 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type KeyPath, type NormalizeScope, userError } from './context.js';
+import { isPlainMap } from '../plain-object.js';
 
 export type Doc = Record<string, unknown>;
-
-export function isDoc(value: unknown): value is Doc {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function defaultHomeDir(): string {
   return homedir();
@@ -99,7 +96,7 @@ export function stringMap(value: unknown): Record<string, string> | undefined {
       const [key, text] = cutOnce(scalarText(item), '=');
       out[key] = text ?? '';
     }
-  } else if (isDoc(value)) {
+  } else if (isPlainMap(value)) {
     for (const [key, item] of Object.entries(value)) out[key] = scalarText(item);
   }
   return Object.keys(out).length > 0 ? sortedRecord(out) : undefined;

@@ -1,7 +1,8 @@
 // Valid compose keys berth does not run yet: one warning per occurrence, never a silent ignore.
 import type { NormalizeScope } from './context.js';
 import { warn } from './context.js';
-import { type Doc, isDoc } from './records.js';
+import { type Doc } from './records.js';
+import { isPlainMap } from '../plain-object.js';
 
 /** Paths under a service, dotted. Add a key here when berth reads it but does not act on it. */
 export const UNSUPPORTED_SERVICE_KEYS: readonly string[] = [
@@ -38,10 +39,10 @@ export const UNSUPPORTED_MESSAGE = 'berth does not run this key yet; it is ignor
 export function warnUnsupportedKeys(scope: NormalizeScope, document: Doc): void {
   for (const key of UNSUPPORTED_PROJECT_KEYS) warnIfPresent(scope, document, [], key.split('.'));
   const services = document.services;
-  if (!isDoc(services)) return;
+  if (!isPlainMap(services)) return;
   for (const name of Object.keys(services)) {
     const service = services[name];
-    if (!isDoc(service)) continue;
+    if (!isPlainMap(service)) continue;
     for (const key of UNSUPPORTED_SERVICE_KEYS)
       warnIfPresent(scope, service, ['services', name], key.split('.'));
   }
@@ -50,7 +51,7 @@ export function warnUnsupportedKeys(scope: NormalizeScope, document: Doc): void 
 function warnIfPresent(scope: NormalizeScope, root: Doc, prefix: string[], keys: string[]): void {
   let current: unknown = root;
   for (const key of keys) {
-    if (!isDoc(current) || !(key in current)) return;
+    if (!isPlainMap(current) || !(key in current)) return;
     current = current[key];
   }
   if (current === null || current === undefined) return;
