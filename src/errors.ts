@@ -16,7 +16,12 @@ export interface UserErrorDetails {
   hint?: string | undefined;
   /** Further errors found in the same pass (validation reports them all). */
   related?: UserError[] | undefined;
+  /** What kind of mistake, where callers act on it (the CLI's exit code, `extends` rewording). */
+  reason?: UserErrorReason | undefined;
 }
+
+/** `missing-file`: a compose, env, include or extends file that does not exist (compose's exit 14). */
+export type UserErrorReason = 'missing-file';
 
 /** A mistake in the user's input: a file, a flag, an environment variable. Exit code 15 for config errors. */
 export class UserError extends Error {
@@ -25,6 +30,7 @@ export class UserError extends Error {
   readonly keyPath: string | undefined;
   readonly hint: string | undefined;
   readonly related: UserError[];
+  readonly reason: UserErrorReason | undefined;
 
   constructor(message: string, details: UserErrorDetails = {}) {
     super(message);
@@ -32,6 +38,20 @@ export class UserError extends Error {
     this.keyPath = details.keyPath;
     this.hint = details.hint;
     this.related = details.related ?? [];
+    this.reason = details.reason;
+  }
+
+  /** The errors of one pass as one: the first is the message, the others follow in `related`. */
+  static combine(errors: readonly UserError[]): UserError {
+    const [first, ...rest] = errors;
+    if (!first) throw new Error('UserError.combine needs at least one error');
+    return rest.length === 0 ? first : first.with({ related: [...first.related, ...rest] });
+  }
+
+  /** The same error with some details replaced, e.g. a position added by a caller that knows it. */
+  with(details: UserErrorDetails): UserError {
+    const { position, keyPath, hint, related, reason } = this;
+    return new UserError(this.message, { position, keyPath, hint, related, reason, ...details });
   }
 
   /** One line: `file:line:col: key.path: message (hint)`. */

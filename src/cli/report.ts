@@ -2,8 +2,6 @@
 import { formatPosition, SystemError, UserError, type Warning } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
 
-const MISSING_FILE = /\bfile\b.* not found$|^no configuration file provided/;
-
 export interface Reporter {
   write(text: string): void;
 }
@@ -28,8 +26,7 @@ export function reportError(error: unknown, out: Reporter, debug: boolean): Exit
     }
     if (all.length > 1) out.write(`${all.length} errors\n`);
     if (debug && error.stack) out.write(`${error.stack}\n`);
-    // A file the project needs (compose, env, include or extends target) is missing: compose's 14.
-    return MISSING_FILE.test(error.message) ? ExitCode.fileNotFound : ExitCode.invalidProject;
+    return error.reason === 'missing-file' ? ExitCode.fileNotFound : ExitCode.invalidProject;
   }
   if (error instanceof SystemError) {
     out.write(`error: ${error.describe()}\n`);

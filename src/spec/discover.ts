@@ -51,6 +51,7 @@ export function selectComposeFiles(options: {
         if (!existsSync(path)) {
           throw new UserError(`compose file ${path} not found`, {
             hint: 'check the path given with -f or COMPOSE_FILE',
+            reason: 'missing-file',
           });
         }
         if (statSync(path).isDirectory()) {
@@ -80,6 +81,7 @@ export function selectComposeFiles(options: {
     `no configuration file provided: not found in ${resolve(options.searchFrom)} or its parents`,
     {
       hint: `create ${DEFAULT_FILE_NAMES[0]}, or name a file with -f`,
+      reason: 'missing-file',
     },
   );
 }

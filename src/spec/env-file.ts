@@ -55,6 +55,7 @@ export async function readEnvFile(
       if (options.required === false) return options.into ?? new Map();
       throw new UserError(`env file ${path} not found`, {
         hint: 'create the file, fix the path, or mark it optional with `required: false`',
+        reason: 'missing-file',
       });
     }
     throw new UserError(`cannot read env file ${path}: ${(error as Error).message}`, {

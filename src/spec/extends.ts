@@ -65,11 +65,12 @@ async function resolveService(
     try {
       baseDocument = await context.loadFile(baseFile);
     } catch (error) {
-      if (error instanceof UserError && /not found/.test(error.message) && !error.position) {
+      if (error instanceof UserError && error.reason === 'missing-file' && !error.position) {
         throw new UserError(`extends file ${baseFile} not found`, {
           position,
           keyPath,
           hint: 'the file: of extends is relative to the file that contains it',
+          reason: 'missing-file',
         });
       }
       throw error;

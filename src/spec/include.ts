@@ -69,6 +69,7 @@ function includeRequest(
       throw new UserError(`included file ${path} not found`, {
         ...where,
         hint: 'include paths are relative to the file that includes them',
+        reason: 'missing-file',
       });
     }
   }
@@ -85,6 +86,7 @@ function includeRequest(
       throw new UserError(`env file ${path} of an include not found`, {
         ...where,
         hint: 'check env_file: of this include',
+        reason: 'missing-file',
       });
     }
   }

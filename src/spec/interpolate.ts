@@ -207,15 +207,7 @@ export function interpolateDocument(
   };
   const rootPosition = isObject(document) ? valuePosition(document) : undefined;
   const result = interpolateValue(document, [...(options.basePath ?? [])], rootPosition, walk);
-  const [first, ...rest] = walk.errors;
-  if (first) {
-    throw new UserError(first.message, {
-      position: first.position,
-      keyPath: first.keyPath,
-      hint: first.hint,
-      related: rest,
-    });
-  }
+  if (walk.errors.length > 0) throw UserError.combine(walk.errors);
   return result;
 }
 

@@ -68,12 +68,10 @@ function readDocuments(file: string, context: ComposeFilesContext): Doc[] {
     bytes = file === '-' ? (context.readStdin?.() ?? readFileSync(0)) : readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT' ? `compose file ${display} not found` : `cannot read ${display}: ${code}`,
-      {
-        hint: code === 'ENOENT' ? 'check the path' : undefined,
-      },
-    );
+    if (code === 'ENOENT') {
+      throw new UserError(`compose file ${display} not found`, { hint: 'check the path', reason: 'missing-file' });
+    }
+    throw new UserError(`cannot read ${display}: ${code}`);
   }
   return parseComposeFile(bytes, display).documents;
 }

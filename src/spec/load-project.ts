@@ -105,10 +105,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   const profiles = options.profiles ?? splitList(environment.lookup('COMPOSE_PROFILES'));
   const project = selectServices(fullProject, { profiles, explicitServices: options.services ?? [] });
   const errors = checkProject(project, (path: readonly (string | number)[]) => locate(document, path));
-  if (errors.length > 0) {
-    const [main, ...rest] = errors;
-    throw new UserError(main!.message, { ...main!, related: [...main!.related, ...rest] });
-  }
+  if (errors.length > 0) throw UserError.combine(errors);
   return {
     project,
     warnings,

@@ -201,11 +201,7 @@ function mergeKey(
     return mergeValues(merged[key], value, path);
   } catch (error) {
     if (!(error instanceof UserError) || error.position) throw error;
-    throw new UserError(error.message, {
-      keyPath: error.keyPath,
-      hint: error.hint,
-      position: keyPosition(override, key),
-    });
+    throw error.with({ position: keyPosition(override, key) });
   }
 }
 

@@ -137,8 +137,7 @@ function throwFirstYamlError(doc: Document.Parsed, file: string, lineCounter: Li
     return new UserError(`invalid YAML: ${firstLine(error.message)}`, { position: { file, line, col } });
   };
   // One broken line can cascade into thousands of parser errors; the first few say it all.
-  const [first, ...rest] = errors.slice(0, MAX_REPORTED_YAML_ERRORS).map(toUserError);
-  throw new UserError(first!.message, { position: first!.position, hint: first!.hint, related: rest });
+  throw UserError.combine(errors.slice(0, MAX_REPORTED_YAML_ERRORS).map(toUserError));
 }
 
 function firstLine(message: string): string {

@@ -48,7 +48,7 @@ export async function loadProjectEnvironment(
     } catch (error) {
       // The generic hint speaks of a compose file's `env_file:`; here the path came from --env-file.
       if (!(error instanceof UserError) || error.position || !options.envFiles?.length) throw error;
-      throw new UserError(error.message, { hint: 'check the path given with --env-file' });
+      throw error.with({ hint: 'check the path given with --env-file' });
     }
   }
 

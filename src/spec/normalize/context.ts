@@ -1,5 +1,5 @@
 // What every normalise step shares: the source document (for positions), the options, and how to fail.
-import { formatKeyPath, UserError, ValueError, type Warning } from '../../errors.js';
+import { formatKeyPath, type SourcePosition, UserError, ValueError, type Warning } from '../../errors.js';
 import { locate } from '../source-position.js';
 import type { EnvLookup } from '../interpolate.js';
 
@@ -26,12 +26,13 @@ export interface NormalizeScope {
 }
 
 /** A UserError pointing at `path` in the document. */
+/** Where `path` is, for an error: its position in the user's file and its key path. */
+export function whereIs(scope: NormalizeScope, path: KeyPath): { position: SourcePosition | undefined; keyPath: string } {
+  return { position: locate(scope.document, path), keyPath: formatKeyPath(path) };
+}
+
 export function userError(scope: NormalizeScope, path: KeyPath, message: string, hint?: string): UserError {
-  return new UserError(message, {
-    position: locate(scope.document, path),
-    keyPath: formatKeyPath(path),
-    hint,
-  });
+  return new UserError(message, { ...whereIs(scope, path), hint });
 }
 
 export function warn(scope: NormalizeScope, path: KeyPath, message: string): void {

@@ -1,7 +1,7 @@
 // `environment` + `env_file`, `labels` + `label_file`, `build.args`: to sorted maps, as compose resolves them.
 import { UserError } from '../../errors.js';
 import { type ReadEnvFileOptions, readEnvFile } from '../env-file.js';
-import { type KeyPath, type NormalizeScope, userError } from './context.js';
+import { type KeyPath, type NormalizeScope, userError, whereIs } from './context.js';
 import { cutOnce, type Doc, projectPath, scalarText, sortedRecord, stringMap } from './records.js';
 import { isPlainMap } from '../plain-object.js';
 
@@ -154,7 +154,7 @@ async function readAt(
     // env-file reports syntax errors at the env file's own line; a missing file is about this key.
     if (error instanceof UserError) {
       if (error.position) throw error;
-      throw userError(scope, path, error.message, error.hint);
+      throw error.with(whereIs(scope, path));
     }
     throw userError(
       scope,

@@ -95,3 +95,11 @@ test('directory names are normalised as compose does', (t) => {
   t.is(normalizeProjectName('_Hello World-2'), 'helloworld-2');
   t.is(normalizeProjectName('---'), '');
 });
+
+test('missing files carry the missing-file reason the CLI maps to exit 14', (t) => {
+  const error = t.throws(() => selectComposeFiles({ cwd: fixtures, files: ['nope.yaml'], searchFrom: fixtures }), {
+    instanceOf: UserError,
+  });
+  t.is(error.reason, 'missing-file');
+  t.is(error.with({ hint: 'other' }).reason, 'missing-file', 'with() keeps the reason');
+});
