@@ -7,7 +7,6 @@ import { UserError } from '../../errors.js';
 import { configHash } from '../../plan/config-hash.js';
 import { loadProject } from '../../spec/load-project.js';
 import type { Project } from '../../spec/model.js';
-import { compareMapKeys } from '../../spec/normalize/records.js';
 import type { CommandContext } from '../command-context.js';
 import { type GlobalOptions, toLoadOptions } from '../global-options.js';
 import { reportWarnings } from '../report.js';
@@ -114,25 +113,6 @@ function printedSections(project: Project): Record<string, unknown> {
       .filter(
         ([key, value]) =>
           !(OMITTED_WHEN_EMPTY.has(key) && (value === undefined || Object.keys(value as object).length === 0)),
-      )
-      .map(([key, value]) => [key, withSortedExtensions(key, value)]),
-  );
-}
-
-/** `x-*` values are free-form maps to compose (Go maps), so it prints their keys sorted, at any depth. */
-function withSortedExtensions(key: string, value: unknown): unknown {
-  if (key.startsWith('x-')) return sortedDeep(value);
-  if (Array.isArray(value)) return value.map((item) => withSortedExtensions('', item));
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSortedExtensions(k, v)]));
-}
-
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort(compareMapKeys)
-      .map((k) => [k, sortedDeep((value as Record<string, unknown>)[k])]),
+      ),
   );
 }

@@ -152,10 +152,24 @@ export function put<T extends object, K extends keyof T>(out: T, key: K, value: 
   if (value !== undefined) out[key] = value;
 }
 
-/** Copy `x-*` keys of `from` onto `out`, sorted, after its own keys (compose prints them inline, last). */
+/**
+ * Copy `x-*` keys of `from` onto `out`, sorted, after its own keys (compose prints them inline, last).
+ * Their values are free-form maps to compose (Go maps), so their keys are sorted at every depth too.
+ */
 export function copyExtensions(from: Doc, out: object): void {
   const target = out as Doc;
   for (const key of Object.keys(from).sort(compareMapKeys)) {
-    if (key.startsWith('x-')) target[key] = from[key];
+    if (key.startsWith('x-')) target[key] = sortedDeep(from[key]);
   }
+}
+
+function sortedDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedDeep);
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Doc;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort(compareMapKeys)
+      .map((key) => [key, sortedDeep(record[key])]),
+  );
 }

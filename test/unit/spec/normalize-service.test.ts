@@ -186,3 +186,9 @@ test('the project directory is kept under the projectMeta symbol and not printed
   ]);
   t.false(JSON.stringify(result).includes('/srv/demo'));
 });
+
+test('x-* values keep compose order in the model: keys sorted at every depth', async (t) => {
+  const result = await load('x-meta: {b: 1, a: {z: 1, y: [{d: 1, c: 2}]}}\nservices: {web: {image: x, x-tags: {k2: 1, k1: 2}}}');
+  t.deepEqual(JSON.stringify(result['x-meta']), '{"a":{"y":[{"c":2,"d":1}],"z":1},"b":1}');
+  t.deepEqual(Object.keys(result.services.web!['x-tags'] as object), ['k1', 'k2']);
+});
