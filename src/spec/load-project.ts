@@ -85,7 +85,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     displayBase: cwd,
     readStdin: options.readStdin,
   });
-  delete document.version;
+
 
   const topLevelName = typeof document.name === 'string' ? document.name : undefined;
   const { name, source } = chooseProjectName({

@@ -124,7 +124,17 @@ export function mergeDocuments(
  * the first file so that every phase after merge sees plain values.
  */
 export function resolveTags(document: Record<string, unknown>): Record<string, unknown> {
-  return mergeMaps({}, document, []) as Record<string, unknown>;
+  // Most files have no tags: a walk that allocates nothing beats copying the whole document.
+  return hasTags(document) ? (mergeMaps({}, document, []) as Record<string, unknown>) : document;
+}
+
+function hasTags(value: unknown): boolean {
+  if (isResetTag(value) || isOverrideTag(value)) return true;
+  if (Array.isArray(value)) return value.some(hasTags);
+  if (isPlainMap(value)) {
+    for (const key in value) if (hasTags(value[key])) return true;
+  }
+  return false;
 }
 
 /** Merge one service onto another (for `extends`), by the same rules as under `services.<name>`. */
@@ -224,12 +234,21 @@ function stripTags(value: unknown, path: Path): unknown {
   return value;
 }
 
+/** Returns `value` itself when nothing under it changes; copies only the maps on a changed path. */
 function dedupe(value: unknown, path: Path): unknown {
   if (isPlainMap(value)) {
-    const out: Record<string, unknown> = {};
-    copyPositions(value, out);
-    for (const [key, item] of Object.entries(value)) setKey(out, key, dedupe(item, [...path, key]));
-    return out;
+    let out: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      const deduped = dedupe(item, [...path, key]);
+      if (deduped === item) continue;
+      if (!out) {
+        out = { ...value };
+        copyPositions(value, out);
+      }
+      setKey(out, key, deduped);
+    }
+    return out ?? value;
   }
   if (!Array.isArray(value)) return value;
   const indexer = findRule(UNIQUE_BY, path);
@@ -245,7 +264,7 @@ function dedupe(value: unknown, path: Path): unknown {
     const position = keyPosition(value, index);
     if (position) setKeyPosition(out, at, position);
   });
-  return out;
+  return out.length === value.length ? value : out;
 }
 
 function findRule<T>(table: ReadonlyArray<readonly [string, T]>, path: Path): T | undefined {

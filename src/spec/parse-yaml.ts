@@ -83,7 +83,7 @@ export function parseComposeText(text: string, file: string): Record<string, unk
   for (const doc of list) {
     throwFirstYamlError(doc, file, lineCounter);
     if (doc.contents === null) continue; // an empty document between `---` markers
-    const converter = new NodeConverter(doc, file, lineCounter);
+    const converter = new NodeConverter(doc, file, lineCounter, text.length);
     const value = converter.convertRoot();
     documents.push(value);
   }
@@ -161,8 +161,11 @@ class NodeConverter {
     private readonly doc: Document.Parsed,
     private readonly file: string,
     private readonly lineCounter: LineCounter,
+    sourceLength: number,
   ) {
-    this.limit = ALIAS_EXPANSION_ALLOWANCE + ALIAS_EXPANSION_FACTOR * countNodes(doc.contents);
+    // Every node takes at least one character of source, so the length bounds the node count
+    // without a walk over the whole document just to count.
+    this.limit = ALIAS_EXPANSION_ALLOWANCE + ALIAS_EXPANSION_FACTOR * sourceLength;
   }
 
   convertRoot(): Record<string, unknown> {
@@ -333,8 +336,3 @@ function isMergeKey(keyNode: unknown): boolean {
   return isScalar(keyNode) && typeof keyNode.value === 'symbol' && keyNode.source === '<<';
 }
 
-function countNodes(node: unknown): number {
-  if (isSeq(node)) return node.items.reduce<number>((sum, item) => sum + countNodes(item), 1);
-  if (isMap(node)) return node.items.reduce<number>((sum, pair) => sum + 1 + countNodes(pair.value), 1);
-  return 1;
-}

@@ -145,3 +145,14 @@ test('inputs are not mutated', (t) => {
   mergeDocuments(base, yaml('services: {s: {environment: [A=2]}}'));
   t.is(JSON.stringify(base), before);
 });
+
+test('a document without tags or duplicates is passed through, not copied', (t) => {
+  const doc = yaml('services: {s: {image: a, ports: ["80:80"], environment: [A=1]}}');
+  t.is(resolveTags(doc), doc);
+  t.is(enforceUniqueness(doc), doc);
+  const withDuplicate = yaml('services: {s: {image: a, ports: ["80:80", "80:80"]}, t: {image: b}}');
+  const deduped = enforceUniqueness(withDuplicate);
+  t.not(deduped, withDuplicate);
+  t.is(service(deduped, 't'), service(withDuplicate, 't'), 'unchanged branches are shared');
+  t.deepEqual(service(withDuplicate).ports, ['80:80', '80:80'], 'the input is not mutated');
+});
