@@ -12,14 +12,14 @@ export function rebaseServicePaths(service: Doc, fromDir: string): Doc {
   const out = shallowCopy(service);
   if (typeof out.build === 'string') out.build = rebaseContext(out.build, fromDir);
   else if (isPlainMap(out.build) && typeof out.build.context === 'string') {
-    out.build = { ...out.build, context: rebaseContext(out.build.context, fromDir) };
+    out.build = withPositions(out.build, { ...out.build, context: rebaseContext(out.build.context, fromDir) });
   }
   for (const key of ['env_file', 'label_file'] as const) {
     if (out[key] !== undefined) out[key] = mapPaths(out[key], fromDir);
   }
   if (Array.isArray(out.volumes)) out.volumes = out.volumes.map((volume) => rebaseVolume(volume, fromDir));
   if (isPlainMap(out.extends) && typeof out.extends.file === 'string') {
-    out.extends = { ...out.extends, file: resolve(fromDir, out.extends.file) };
+    out.extends = withPositions(out.extends, { ...out.extends, file: resolve(fromDir, out.extends.file) });
   }
   return out;
 }

@@ -72,3 +72,13 @@ test('override files merge in order', async (t) => {
   const doc = await load(['discover/project/compose.yaml', 'discover/project/compose.override.yaml']);
   t.deepEqual(services(doc).app, { image: 'busybox', init: true });
 });
+
+test('a rebased build section keeps the positions of its keys', async (t) => {
+  const { locate } = await import('../../../src/spec/source-position.js');
+  const { rebaseServicePaths } = await import('../../../src/spec/rebase-paths.js');
+  const { parseComposeText } = await import('../../../src/spec/parse-yaml.js');
+  const [doc] = parseComposeText('build:\n  context: ./app\n  target: dev\n', 'base.yaml');
+  const rebased = rebaseServicePaths(doc!, '/srv/other');
+  t.deepEqual(rebased.build, { context: '/srv/other/app', target: 'dev' });
+  t.deepEqual(locate(rebased, ['build', 'target']), { file: 'base.yaml', line: 3, col: 3 });
+});

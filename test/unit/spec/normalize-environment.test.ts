@@ -2,19 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { parse } from 'yaml';
-import type { Warning } from '../../../src/errors.js';
-import { normalizeProject } from '../../../src/spec/normalize/normalize-project.js';
+import { normalizeYaml } from './normalize-helpers.js';
 
-async function project(yaml: string, env: Record<string, string> = {}, projectDir = '/srv/demo') {
-  const warnings: Warning[] = [];
-  return normalizeProject(parse(yaml), {
-    projectName: 'demo',
-    projectDir,
-    lookup: (name) => env[name],
-    warnings,
-  });
-}
+const project = (yaml: string, env: Record<string, string> = {}, projectDir = '/srv/demo') =>
+  normalizeYaml(yaml, { env, projectDir });
+
 
 test('environment list: KEY=value kept, bare KEY from the environment, unset bare KEY stays null', async (t) => {
   const { services } = await project('services: {web: {image: x, environment: [B=2, A, MISSING, C=]}}', {

@@ -1,17 +1,6 @@
 import test from 'ava';
-import { parse } from 'yaml';
-import type { Warning } from '../../../src/errors.js';
-import { normalizeProject } from '../../../src/spec/normalize/normalize-project.js';
+import { normalizeWeb as web } from './normalize-helpers.js';
 
-async function web(yaml: string) {
-  const project = await normalizeProject(parse(yaml), {
-    projectName: 'demo',
-    projectDir: '/srv/demo',
-    lookup: () => undefined,
-    warnings: [] as Warning[],
-  });
-  return project.services.web!;
-}
 
 test('a string test runs in a shell and durations print as compose prints them', async (t) => {
   const service = await web(`

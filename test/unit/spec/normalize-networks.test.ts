@@ -1,16 +1,6 @@
 import test from 'ava';
-import { parse } from 'yaml';
-import type { Warning } from '../../../src/errors.js';
-import { normalizeProject } from '../../../src/spec/normalize/normalize-project.js';
+import { normalizeYaml as project } from './normalize-helpers.js';
 
-async function project(yaml: string) {
-  return normalizeProject(parse(yaml), {
-    projectName: 'demo',
-    projectDir: '/srv/demo',
-    lookup: () => undefined,
-    warnings: [] as Warning[],
-  });
-}
 
 test('a service without networks joins the implicit default network, which the project gains', async (t) => {
   const result = await project('services: {web: {image: x}}');

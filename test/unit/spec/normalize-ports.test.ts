@@ -1,18 +1,6 @@
 import test from 'ava';
-import { parse } from 'yaml';
-import type { Warning } from '../../../src/errors.js';
-import { normalizeProject } from '../../../src/spec/normalize/normalize-project.js';
+import { normalizeWeb as service } from './normalize-helpers.js';
 
-async function service(yaml: string) {
-  const warnings: Warning[] = [];
-  const project = await normalizeProject(parse(yaml), {
-    projectName: 'demo',
-    projectDir: '/srv/demo',
-    lookup: () => undefined,
-    warnings,
-  });
-  return project.services.web!;
-}
 
 test('a short port range with a host IP expands to one long entry per port', async (t) => {
   const web = await service(`

@@ -1,18 +1,12 @@
 import test from 'ava';
-import { parse } from 'yaml';
 import type { Warning } from '../../../src/errors.js';
 import { projectMeta } from '../../../src/spec/model.js';
 import { normalizeProject } from '../../../src/spec/normalize/normalize-project.js';
 import { parseComposeText } from '../../../src/spec/parse-yaml.js';
+import { normalizeYaml } from './normalize-helpers.js';
 
-async function load(yaml: string, warnings: Warning[] = []) {
-  return normalizeProject(parse(yaml), {
-    projectName: 'demo',
-    projectDir: '/srv/demo',
-    lookup: () => undefined,
-    warnings,
-  });
-}
+const load = (yaml: string, warnings: Warning[] = []) => normalizeYaml(yaml, { warnings });
+
 const web = async (yaml: string) => (await load(yaml)).services.web!;
 
 test('depends_on list becomes service_started, required', async (t) => {

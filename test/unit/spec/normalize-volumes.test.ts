@@ -2,17 +2,10 @@ import test from 'ava';
 import { parse } from 'yaml';
 import type { Warning } from '../../../src/errors.js';
 import { normalizeProject } from '../../../src/spec/normalize/normalize-project.js';
+import { normalizeYaml } from './normalize-helpers.js';
 
-async function project(yaml: string) {
-  const warnings: Warning[] = [];
-  return normalizeProject(parse(yaml), {
-    projectName: 'demo',
-    projectDir: '/srv/demo',
-    lookup: () => undefined,
-    warnings,
-    homeDir: '/home/ann',
-  });
-}
+const project = (yaml: string) => normalizeYaml(yaml, { homeDir: '/home/ann' });
+
 
 test('a relative bind source resolves against the project directory and keeps its options', async (t) => {
   const { services } = await project('services: {web: {image: nginx, volumes: ["./data:/data:ro,z"]}}');
