@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { UserError, type Warning } from '../../../src/errors.js';
 import { loadComposeFiles } from '../../../src/spec/load-compose-files.js';
+import { parseComposeText } from '../../../src/spec/parse-yaml.js';
+import { rebaseServicePaths } from '../../../src/spec/rebase-paths.js';
+import { locate } from '../../../src/spec/source-position.js';
 
 type Doc = Record<string, unknown>;
 const fixtures = fileURLToPath(new URL('../../fixtures/spec/', import.meta.url));
@@ -73,10 +76,7 @@ test('override files merge in order', async (t) => {
   t.deepEqual(services(doc).app, { image: 'busybox', init: true });
 });
 
-test('a rebased build section keeps the positions of its keys', async (t) => {
-  const { locate } = await import('../../../src/spec/source-position.js');
-  const { rebaseServicePaths } = await import('../../../src/spec/rebase-paths.js');
-  const { parseComposeText } = await import('../../../src/spec/parse-yaml.js');
+test('a rebased build section keeps the positions of its keys', (t) => {
   const [doc] = parseComposeText('build:\n  context: ./app\n  target: dev\n', 'base.yaml');
   const rebased = rebaseServicePaths(doc!, '/srv/other');
   t.deepEqual(rebased.build, { context: '/srv/other/app', target: 'dev' });
