@@ -2,7 +2,7 @@
 # Install the Debian packages berth and its tests use, only those that are missing.
 set -euo pipefail
 
-packages=(runc busybox-static iproute2 nftables)
+packages=(runc conmon tini busybox-static iproute2 nftables skopeo umoci docker-registry openssl tmux dnsutils dnsperf hyperfine)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
