@@ -1,0 +1,362 @@
+// The container driver: create (bundle + conmon + runc create), start, stop, kill, pause, resume, delete, inspect.
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { SystemError, UserError, ValueError } from '../errors.js';
+import type { ImageRuntimeConfig } from '../image/media-types.js';
+import { ensureDirectory, writeFileAtomic } from '../state/atomic-write.js';
+import type { StatePaths } from '../state/paths.js';
+import type { ServiceConfig } from '../spec/model.js';
+import { parseByteSize } from '../spec/syntax/byte-size.js';
+import { parseDuration } from '../spec/syntax/duration.js';
+import { hostBoundingCapabilities } from './capabilities.js';
+import { CreateFailure, startMonitor } from './conmon-monitor.js';
+import {
+  containerFiles, listContainerRecords, processStartTime, readContainerRecord, runtimeDirs, writeContainerRecord,
+  type ContainerFiles, type ContainerRecord, type RuntimeDirs,
+} from './container-record.js';
+import { ExitWatcher, readExitFile, type ExitStatus } from './exit-watcher.js';
+import { currentHardLimits } from './host-limits.js';
+import { resolveHostDevices } from './host-devices.js';
+import type { RuntimeMount } from './oci-spec.js';
+import { RuncCli } from './runc-cli.js';
+import { buildRuntimeSpec, serializeRuntimeSpec, type ContainerFacts } from './runtime-spec-builder.js';
+
+export interface CreateContainerRequest {
+  id: string;
+  name: string;
+  service: ServiceConfig;
+  image: { reference: string; config: ImageRuntimeConfig };
+  rootfs: string;
+  netnsPath?: string | undefined;
+  /** Mounts resolved by src/volume (volumes, tmpfs, volumes_from). */
+  mounts?: RuntimeMount[] | undefined;
+  etcFiles?: ContainerFacts['etcFiles'];
+  /** Compose labels; the service's labels are added. */
+  labels?: Record<string, string> | undefined;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'exited' | 'unknown';
+
+export interface ContainerStatus {
+  record: ContainerRecord;
+  state: ContainerState;
+  pid?: number | undefined;
+  exitCode?: number | undefined;
+  oomKilled: boolean;
+}
+
+/** A command the image does not have (or cannot run): Docker's message and `docker run`'s exit code. */
+export class ContainerCommandError extends UserError {
+  constructor(
+    message: string,
+    readonly exitCode: 126 | 127,
+  ) {
+    super(message, { keyPath: 'command', hint: 'check the command and entrypoint against the image' });
+  }
+}
+
+const DEFAULT_GRACE_MS = 10_000;
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function logOptions(service: ServiceConfig, keyPath = 'logging.options'): ContainerRecord['log'] {
+  const options = service.logging?.options ?? {};
+  try {
+    const maxSize = options['max-size'] !== undefined ? parseByteSize(options['max-size']) : undefined;
+    const maxFiles = options['max-file'] !== undefined ? Number(options['max-file']) : undefined;
+    if (maxFiles !== undefined && (!Number.isInteger(maxFiles) || maxFiles < 1)) {
+      throw new ValueError(`invalid max-file "${options['max-file']}": expected a whole number ≥ 1`);
+    }
+    return { maxSize: maxSize !== undefined && maxSize > 0 ? maxSize : undefined, maxFiles };
+  } catch (error) {
+    if (error instanceof ValueError) throw new UserError(error.message, { keyPath, hint: error.hint });
+    throw error;
+  }
+}
+
+/** runc's create failure → Docker's wording; a missing or unrunnable command is a user mistake with 127/126. */
+function createError(name: string, failure: CreateFailure): Error {
+  const reason = failure.message.replace(/^.*?(exec: )/s, '$1').trim();
+  const text = `failed to create container ${name}: ${reason}`;
+  if (/executable file not found|no such file or directory/.test(reason) && reason.startsWith('exec:')) {
+    return new ContainerCommandError(text, 127);
+  }
+  if (/permission denied|exec format error/.test(reason) && reason.startsWith('exec:')) return new ContainerCommandError(text, 126);
+  return new SystemError(failure.message, 'runc create');
+}
+
+export class ContainerRuntime {
+  readonly dirs: RuntimeDirs;
+  readonly runc: RuncCli;
+  readonly exits: ExitWatcher;
+
+  constructor(readonly paths: StatePaths) {
+    this.dirs = runtimeDirs(paths);
+    this.runc = new RuncCli(this.dirs.runcRoot);
+    this.exits = new ExitWatcher(this.dirs.exits);
+  }
+
+  /** Make the directories and watch the exit directory. Safe to call again. */
+  async setup(): Promise<void> {
+    await Promise.all(Object.values(this.dirs).map((dir) => ensureDirectory(dir, 0o711)));
+    this.exits.open();
+  }
+
+  close(): void {
+    this.exits.close();
+  }
+
+  files(id: string): ContainerFiles {
+    return containerFiles(this.dirs, id);
+  }
+
+  /** Write the bundle and run `runc create` under conmon. On any failure nothing of the container remains. */
+  async create(request: CreateContainerRequest): Promise<ContainerRecord> {
+    await this.setup();
+    const { service } = request;
+    const files = this.files(request.id);
+    const devices = await resolveHostDevices(service.devices ?? []);
+    const [passwd, group] = await Promise.all([
+      readText(path.join(request.rootfs, 'etc/passwd')),
+      readText(path.join(request.rootfs, 'etc/group')),
+    ]);
+    const labels = { ...(service.labels ?? {}), ...(request.labels ?? {}) };
+    const spec = buildRuntimeSpec(service, request.image.config, {
+      id: request.id,
+      rootfs: request.rootfs,
+      netnsPath: request.netnsPath,
+      mounts: request.mounts ?? [],
+      etcFiles: request.etcFiles,
+      passwd,
+      group,
+      hostCapabilities: hostBoundingCapabilities(),
+      hostHardLimits: currentHardLimits(),
+      devices,
+      annotations: request.labels,
+    });
+    const record: ContainerRecord = {
+      id: request.id,
+      name: request.name,
+      labels,
+      image: request.image.reference,
+      created: new Date().toISOString(),
+      rootfs: request.rootfs,
+      netnsPath: request.netnsPath,
+      mounts: [...(request.mounts ?? [])],
+      stopSignal: service.stop_signal ?? request.image.config.StopSignal ?? 'SIGTERM',
+      stopGracePeriodMs: service.stop_grace_period !== undefined ? parseDuration(service.stop_grace_period) : DEFAULT_GRACE_MS,
+      tty: service.tty === true,
+      stdinOpen: service.stdin_open === true,
+      log: logOptions(service),
+    };
+    try {
+      await ensureDirectory(files.dir, 0o700);
+      await ensureDirectory(files.bundle, 0o700);
+      await writeContainerRecord(files, record);
+      await writeFileAtomic(files.configJson, serializeRuntimeSpec(spec), { durable: false });
+      const { pid } = await startMonitor({
+        id: request.id,
+        bundle: files.bundle,
+        pidFile: files.pidFile,
+        conmonPidFile: files.conmonPidFile,
+        exitDir: this.dirs.exits,
+        logPath: files.log,
+        // With one file, conmon's own cap is the rotation (it starts the file again); more files are rotated by berth.
+        logSizeMax: record.log.maxFiles === undefined || record.log.maxFiles <= 1 ? record.log.maxSize : undefined,
+        socketDir: this.dirs.sockets,
+        persistDir: files.bundle,
+        terminal: record.tty,
+        stdin: record.stdinOpen,
+        runc: this.runc,
+      });
+      record.pid = pid;
+      record.pidStartTime = await processStartTime(pid);
+      await writeContainerRecord(files, record);
+      return record;
+    } catch (error) {
+      const cleanup = await this.removeEverything(files, request.id).catch((cleanupError: unknown) => cleanupError);
+      const cause = error instanceof CreateFailure ? createError(request.name, error) : error;
+      if (cleanup instanceof Error && cause instanceof Error) cause.message += ` (cleanup also failed: ${cleanup.message})`;
+      throw cause;
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    const record = await this.requireRecord(id);
+    await this.runc.start(id);
+    record.startedAt = new Date().toISOString();
+    record.stopRequested = false;
+    await writeContainerRecord(this.files(id), record);
+  }
+
+  /** Record plus live state (runc's view and conmon's exit file): what a new engine process adopts. */
+  async inspect(id: string): Promise<ContainerStatus | undefined> {
+    const files = this.files(id);
+    const record = await readContainerRecord(files);
+    if (!record) return undefined;
+    return this.statusOf(record, files);
+  }
+
+  async list(): Promise<ContainerStatus[]> {
+    const records = await listContainerRecords(this.dirs);
+    return Promise.all(records.map((record) => this.statusOf(record, this.files(record.id))));
+  }
+
+  private async statusOf(record: ContainerRecord, files: ContainerFiles): Promise<ContainerStatus> {
+    const exit = await readExitFile(files.exitFile);
+    const oomKilled = exit !== undefined && (await this.oomMarked(files));
+    if (exit) return { record, state: 'exited', exitCode: exit.exitCode, oomKilled };
+    const live = await this.runc.state(record.id);
+    if (!live) return { record, state: 'unknown', oomKilled: false };
+    if (live.status === 'stopped') return { record, state: 'exited', oomKilled };
+    return { record, state: live.status === 'creating' ? 'created' : live.status, pid: live.pid, oomKilled: false };
+  }
+
+  private async oomMarked(files: ContainerFiles): Promise<boolean> {
+    try {
+      await readFile(files.oomMarker);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Resolves when the container has exited (at once if it already has). */
+  async wait(id: string, timeoutMs = Infinity): Promise<ExitStatus | undefined> {
+    await this.setup();
+    return this.exits.wait(id, timeoutMs);
+  }
+
+  /** Send a signal to the container's init process (by pid when it is provably still ours, else through runc). */
+  async kill(id: string, signal: string): Promise<void> {
+    const record = await this.requireRecord(id);
+    const status = await this.statusOf(record, this.files(id));
+    if (status.state !== 'running' && status.state !== 'paused' && status.state !== 'created') {
+      throw new UserError(`container ${record.name} is not running`, { hint: 'start it first' });
+    }
+    const name = signal.startsWith('SIG') || /^\d+$/.test(signal) ? signal : `SIG${signal}`;
+    const pid = record.pid;
+    if (status.state === 'running' && pid !== undefined && record.pidStartTime !== undefined
+        && (await processStartTime(pid)) === record.pidStartTime) {
+      try {
+        process.kill(pid, /^\d+$/.test(name) ? Number(name) : (name as NodeJS.Signals));
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        return;
+      }
+    }
+    await this.runc.kill(id, name);
+  }
+
+  /**
+   * Docker's stop: the stop signal, then SIGKILL after the grace period. Returns the exit status
+   * (143 after SIGTERM, 137 after SIGKILL). A container that is not running returns what it has.
+   */
+  async stop(id: string, options: { timeoutMs?: number } = {}): Promise<ExitStatus | undefined> {
+    const record = await this.requireRecord(id);
+    const files = this.files(id);
+    const status = await this.statusOf(record, files);
+    if (status.state === 'exited' || status.state === 'unknown') return status.exitCode !== undefined ? { exitCode: status.exitCode } : undefined;
+    record.stopRequested = true;
+    await writeContainerRecord(files, record);
+    await this.setup();
+    const grace = options.timeoutMs ?? record.stopGracePeriodMs;
+    if (status.state === 'created') {
+      // Never started: nothing to signal gracefully.
+      await this.runc.kill(id, 'SIGKILL');
+      return this.exits.wait(id, 10_000);
+    }
+    if (status.state === 'paused') await this.runc.resume(id);
+    const exited = this.exits.wait(id, grace);
+    await this.kill(id, record.stopSignal);
+    const graceful = await exited;
+    if (graceful) return graceful;
+    const killed = this.exits.wait(id, 10_000);
+    await this.kill(id, 'SIGKILL').catch(() => undefined);
+    const status2 = await killed;
+    if (!status2) throw new SystemError(`container ${record.name} did not exit after SIGKILL`, 'stop');
+    return status2;
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.requireRecord(id);
+    await this.runc.pause(id);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.requireRecord(id);
+    await this.runc.resume(id);
+  }
+
+  /** Remove the container: runtime state, bundle, exit file, record and log. A running one needs `force`. */
+  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    const record = await this.requireRecord(id);
+    const files = this.files(id);
+    const status = await this.statusOf(record, files);
+    if (status.state === 'running' || status.state === 'paused' || status.state === 'created') {
+      if (!options.force && status.state !== 'created') {
+        throw new UserError(`container ${record.name} is ${status.state}`, { hint: 'stop it first or remove it with force' });
+      }
+      if (status.state === 'paused') await this.runc.resume(id).catch(() => undefined);
+      await this.setup();
+      const exited = this.exits.wait(id, 10_000);
+      await this.runc.kill(id, 'SIGKILL').catch(() => undefined);
+      await exited;
+    }
+    await this.removeEverything(files, id);
+  }
+
+  /** Every trace of a container; tries each step and reports all failures together. */
+  private async removeEverything(files: ContainerFiles, id: string): Promise<void> {
+    const errors: string[] = [];
+    const conmonPid = Number((await readText(files.conmonPidFile)).trim());
+    try {
+      const live = await this.runc.state(id);
+      // --force sleeps 100 ms in runc; a stopped container does not need it.
+      if (live) await this.runc.delete(id, live.status !== 'stopped');
+    } catch (error) {
+      errors.push(`runc delete: ${(error as Error).message}`);
+    }
+    // conmon leaves by itself once the container is gone; one that lingers (it lost its container) is ours to end.
+    if (conmonPid > 0 && isAlive(conmonPid)) {
+      const cmdline = await readText(`/proc/${conmonPid}/cmdline`);
+      if (cmdline.includes(id)) {
+        try {
+          process.kill(conmonPid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const target of [files.bundle, files.exitFile, files.dir, path.join(this.dirs.sockets, id)]) {
+      try {
+        await rm(target, { recursive: true, force: true });
+      } catch (error) {
+        errors.push(`remove ${target}: ${(error as Error).message}`);
+      }
+    }
+    if (errors.length > 0) throw new SystemError(errors.join('; '), `remove container ${id}`);
+  }
+
+  async requireRecord(id: string): Promise<ContainerRecord> {
+    const record = await readContainerRecord(this.files(id));
+    if (!record) throw new UserError(`no such container: ${id}`, { hint: 'list containers with `berth ps -a`' });
+    return record;
+  }
+}
