@@ -1,0 +1,334 @@
+// decide(desired, observed, now) → the actions that close the gap. Pure and level-triggered: it looks
+// at the whole state every time, so a missed event only delays convergence, never breaks it.
+import { evaluateDependencies } from './dependency-gate.js';
+import { actionKey } from './plan-types.js';
+import type {
+  Action,
+  Decision,
+  DesiredService,
+  DesiredState,
+  ObservedContainer,
+  ObservedState,
+  ServiceStatus,
+  StopReason,
+} from './plan-types.js';
+import { nextRestartDelay, policyRestarts } from './restart-policy.js';
+
+export function decide(desired: DesiredState, observed: ObservedState, now: number): Decision {
+  const plan = new PlanBuilder(observed);
+  const services = new Map(desired.services.map((service) => [service.name, service]));
+  const known = new Set(desired.knownServices);
+  const orphans = observed.containers.filter((c) => !known.has(c.service));
+  if (desired.goal === 'up') decideUp(desired, observed, services, now, plan);
+  else decideStopOrDown(desired, observed, plan);
+  if (desired.removeOrphans) for (const orphan of orphans) retire(orphan, 'orphan', plan);
+  return plan.finish(desired.removeOrphans ? [] : orphans.map((c) => c.name));
+}
+
+/** Collects actions, dropping any whose object already has work in flight, and service statuses. */
+class PlanBuilder {
+  readonly actions: Action[] = [];
+  readonly statuses: Record<string, ServiceStatus> = {};
+  private readonly busy: Set<string>;
+  private readonly emitted = new Set<string>();
+  private wakeAt: number | undefined;
+  private waiting = false;
+
+  constructor(observed: ObservedState) {
+    this.busy = new Set(observed.inFlight);
+  }
+
+  emit(action: Action): void {
+    const key = actionKey(action);
+    if (this.busy.has(key) || this.emitted.has(key)) return;
+    this.emitted.add(key);
+    this.actions.push(action);
+  }
+
+  status(service: string, status: ServiceStatus): void {
+    this.statuses[service] = status;
+    if (['pending', 'waiting', 'starting', 'restarting', 'stopping'].includes(status.state)) this.waiting = true;
+  }
+
+  wake(at: number): void {
+    this.wakeAt = this.wakeAt === undefined ? at : Math.min(this.wakeAt, at);
+  }
+
+  finish(orphans: string[]): Decision {
+    const settled = this.actions.length === 0 && this.busy.size === 0 && this.wakeAt === undefined && !this.waiting;
+    return { actions: this.actions, services: this.statuses, settled, wakeAt: this.wakeAt, orphans };
+  }
+}
+
+function decideUp(
+  desired: DesiredState,
+  observed: ObservedState,
+  services: ReadonlyMap<string, DesiredService>,
+  now: number,
+  plan: PlanBuilder,
+): void {
+  const networks = new Set(observed.networks);
+  const volumes = new Set(observed.volumes);
+  for (const network of desired.networks) if (!networks.has(network)) plan.emit({ kind: 'create-network', network });
+  for (const volume of desired.volumes) if (!volumes.has(volume)) plan.emit({ kind: 'create-volume', volume });
+  const infrastructureReady = desired.networks.every((n) => networks.has(n)) && desired.volumes.every((v) => volumes.has(v));
+  const imageProblems = planImages(desired, observed, plan);
+
+  const byService = groupByService(observed.containers);
+  const isCurrent = (service: DesiredService, container: ObservedContainer): boolean =>
+    desired.recreate === 'never' || container.configHash === service.configHash;
+  const currentContainers = (name: string): ObservedContainer[] => {
+    const service = services.get(name);
+    return service ? (byService.get(name) ?? []).filter((c) => isCurrent(service, c)) : [];
+  };
+  const gateInputs = { services, currentContainers, failedServices: observed.failedServices };
+
+  for (const service of desired.services) {
+    const containers = byService.get(service.name) ?? [];
+    const failure = observed.failedServices[service.name];
+    if (failure !== undefined) {
+      plan.status(service.name, { state: 'failed', detail: failure });
+      continue;
+    }
+    const imageProblem = imageProblems.get(service.name);
+    if (imageProblem?.failed) {
+      plan.emit({ kind: 'fail-service', service: service.name, reason: imageProblem.reason });
+      plan.status(service.name, { state: 'failed', detail: imageProblem.reason });
+      continue;
+    }
+
+    // Retire what no longer matches: stale configs and replicas beyond the scale.
+    const kept: ObservedContainer[] = [];
+    for (const container of containers) {
+      if (!isCurrent(service, container)) retire(container, 'recreate', plan);
+      else if (container.number > service.replicas) retire(container, 'scale', plan);
+      else kept.push(container);
+    }
+
+    // Create missing replicas once what they need exists; dependencies gate the start, not the create.
+    const occupied = new Set(containers.map((c) => c.number));
+    const missing = range(1, service.replicas).filter((n) => !occupied.has(n));
+    const createBlocker = !infrastructureReady
+      ? 'networks and volumes'
+      : imageProblem
+        ? imageProblem.reason
+        : missingCreateDependency(service, currentContainers);
+    for (const number of missing) {
+      if (createBlocker !== undefined) break;
+      plan.emit({
+        kind: 'create-container',
+        service: service.name,
+        number,
+        container: containerName(desired.project, service, number),
+        configHash: service.configHash,
+      });
+    }
+
+    const gate = evaluateDependencies(service, gateInputs);
+    if (!gate.open && 'failed' in gate) {
+      plan.emit({ kind: 'fail-service', service: service.name, reason: gate.failed, exitCode: gate.exitCode });
+      plan.status(service.name, { state: 'failed', detail: gate.failed });
+      continue;
+    }
+
+    for (const container of kept) {
+      planContainer(desired, service, container, gate.open, now, currentContainers, plan);
+    }
+    plan.status(
+      service.name,
+      serviceStatus(service, kept, missing.length, gate.open ? undefined : gate.waitingFor, createBlocker, desired.since),
+    );
+  }
+}
+
+/** What to do with one container that matches the desired config. */
+function planContainer(
+  desired: DesiredState,
+  service: DesiredService,
+  container: ObservedContainer,
+  gateOpen: boolean,
+  now: number,
+  currentContainers: (name: string) => ObservedContainer[],
+  plan: PlanBuilder,
+): void {
+  const start = { kind: 'start-container', service: service.name, container: container.name } as const;
+  if (container.startError !== undefined) {
+    plan.emit({ kind: 'fail-service', service: service.name, reason: container.startError, exitCode: container.exitCode });
+    return;
+  }
+  if (container.status === 'created') {
+    if (gateOpen) plan.emit(start);
+    return;
+  }
+  if (container.status === 'exited' || container.status === 'dead') {
+    const exitedBeforeThisRun = (container.finishedAt ?? 0) < desired.since;
+    if (exitedBeforeThisRun) {
+      if (gateOpen) plan.emit(start);
+      return;
+    }
+    if (!policyRestarts(service.restart, container)) return;
+    const delay = nextRestartDelay(container);
+    const due = (container.finishedAt ?? now) + delay;
+    if (now >= due) {
+      plan.emit({ kind: 'restart-container', service: service.name, container: container.name, reason: 'policy', backoffMs: delay });
+    } else {
+      plan.wake(due);
+    }
+    return;
+  }
+  if (container.status === 'running' && container.startedAt !== undefined) {
+    // `restart: true` on a dependency: a dependency started after us means it was restarted or recreated.
+    const restartedDependency = service.dependsOn.some(
+      (dependency) =>
+        dependency.restart &&
+        currentContainers(dependency.service).some((c) => c.startedAt !== undefined && c.startedAt > (container.startedAt ?? 0)),
+    );
+    if (restartedDependency) {
+      plan.emit({ kind: 'restart-container', service: service.name, container: container.name, reason: 'dependency' });
+    }
+  }
+}
+
+interface ImageProblem {
+  readonly reason: string;
+  /** True when it can never be solved in this run; false while a pull or build is still needed. */
+  readonly failed: boolean;
+}
+
+/** Pull or build every image that is missing (or that `always` wants fresh); note which services wait. */
+function planImages(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): Map<string, ImageProblem> {
+  const present = new Set(observed.images);
+  const refreshed = new Set(observed.refreshedImages);
+  const problems = new Map<string, ImageProblem>();
+  const pulls = new Map<string, string[]>();
+  for (const service of desired.services) {
+    if (service.replicas === 0) continue;
+    const error = observed.imageErrors[service.image];
+    if (error !== undefined) {
+      problems.set(service.name, { reason: error, failed: true });
+      continue;
+    }
+    const fresh = refreshed.has(service.image);
+    const wantsBuild = service.pullPolicy === 'build' ? !fresh : service.buildable && !present.has(service.image);
+    if (wantsBuild) {
+      plan.emit({ kind: 'build-image', image: service.image, service: service.name });
+      problems.set(service.name, { reason: `image ${service.image} to be built`, failed: false });
+      continue;
+    }
+    const wantsPull = service.pullPolicy === 'always' ? !fresh : !present.has(service.image);
+    if (!wantsPull) continue;
+    if (service.pullPolicy === 'never') {
+      problems.set(service.name, {
+        reason: `image ${service.image} is not in the local store and pull_policy is "never"`,
+        failed: true,
+      });
+      continue;
+    }
+    pulls.set(service.image, [...(pulls.get(service.image) ?? []), service.name]);
+    problems.set(service.name, { reason: `image ${service.image} to be pulled`, failed: false });
+  }
+  for (const [image, names] of pulls) plan.emit({ kind: 'pull-image', image, services: names });
+  return problems;
+}
+
+function missingCreateDependency(
+  service: DesiredService,
+  currentContainers: (name: string) => ObservedContainer[],
+): string | undefined {
+  const missing = service.createAfter.find((name) => currentContainers(name).length === 0);
+  return missing === undefined ? undefined : `${missing} to be created`;
+}
+
+/** Stop a running container, remove a stopped one: the two steps of taking it away. */
+function retire(container: ObservedContainer, reason: StopReason, plan: PlanBuilder): void {
+  if (container.status === 'running' || container.status === 'paused') {
+    plan.emit({ kind: 'stop-container', service: container.service, container: container.name, reason });
+  } else {
+    plan.emit({ kind: 'remove-container', service: container.service, container: container.name, reason });
+  }
+}
+
+function decideStopOrDown(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): void {
+  const byService = groupByService(observed.containers);
+  const isRunning = (c: ObservedContainer): boolean => c.status === 'running' || c.status === 'paused';
+  const reason: StopReason = desired.goal === 'down' ? 'down' : 'stop';
+  for (const service of desired.services) {
+    const containers = byService.get(service.name) ?? [];
+    // Reverse dependency order: a service stops once nothing that depends on it still runs.
+    const runningDependent = desired.services.find(
+      (other) =>
+        other.dependsOn.some((d) => d.service === service.name) && (byService.get(other.name) ?? []).some(isRunning),
+    );
+    for (const container of containers) {
+      if (isRunning(container)) {
+        if (!runningDependent) plan.emit({ kind: 'stop-container', service: service.name, container: container.name, reason });
+      } else if (desired.goal === 'down') {
+        plan.emit({ kind: 'remove-container', service: service.name, container: container.name, reason });
+      }
+    }
+    if (containers.some(isRunning)) {
+      plan.status(service.name, runningDependent ? { state: 'waiting', detail: `${runningDependent.name} to stop` } : { state: 'stopping' });
+    } else if (desired.goal === 'down') {
+      plan.status(service.name, containers.length === 0 ? { state: 'removed' } : { state: 'stopping' });
+    } else {
+      plan.status(service.name, { state: 'stopped' });
+    }
+  }
+  if (desired.goal !== 'down') return;
+  // Networks and volumes go once no container is left on them (orphans kept without
+  // --remove-orphans keep them too: the kernel would refuse to remove a bridge in use anyway).
+  if (observed.containers.length > 0) return;
+  for (const network of desired.networks) if (observed.networks.includes(network)) plan.emit({ kind: 'remove-network', network });
+  if (desired.removeVolumes) {
+    for (const volume of desired.volumes) if (observed.volumes.includes(volume)) plan.emit({ kind: 'remove-volume', volume });
+  }
+}
+
+/** One status for the service, from its replicas' states (the worst one wins). */
+function serviceStatus(
+  service: DesiredService,
+  kept: readonly ObservedContainer[],
+  missing: number,
+  waitingFor: string | undefined,
+  createBlocker: string | undefined,
+  since: number,
+): ServiceStatus {
+  if (service.replicas === 0) return { state: 'stopped' };
+  const startError = kept.find((c) => c.startError !== undefined)?.startError;
+  if (startError !== undefined) return { state: 'failed', detail: startError };
+  if (missing > 0 || kept.length === 0) return { state: 'pending', detail: createBlocker ?? 'creating' };
+  if (kept.some((c) => c.status === 'created' || (c.status === 'exited' && (c.finishedAt ?? 0) < since))) {
+    return waitingFor !== undefined ? { state: 'waiting', detail: waitingFor } : { state: 'starting' };
+  }
+  const exited = kept.filter((c) => c.status === 'exited' || c.status === 'dead');
+  const restarting = exited.filter((c) => policyRestarts(service.restart, c));
+  if (restarting.length > 0) return { state: 'restarting', detail: `exited (${restarting[0]?.exitCode ?? -1})` };
+  const failedExit = exited.find((c) => c.exitCode !== 0);
+  if (failedExit) return { state: 'exited', exitCode: failedExit.exitCode ?? -1 };
+  if (exited.length === kept.length) return { state: 'completed' };
+  if (!service.hasHealthcheck) return { state: 'running' };
+  if (kept.some((c) => c.health === 'unhealthy')) return { state: 'failed', detail: 'unhealthy' };
+  return kept.every((c) => c.health === 'healthy' || c.status === 'exited') ? { state: 'healthy' } : { state: 'starting' };
+}
+
+/** `<project>-<service>-<n>` as compose v2 names containers, or the fixed `container_name`. */
+export function containerName(project: string, service: DesiredService, number: number): string {
+  return service.containerName ?? `${project}-${service.name}-${number}`;
+}
+
+function groupByService(containers: readonly ObservedContainer[]): Map<string, ObservedContainer[]> {
+  const groups = new Map<string, ObservedContainer[]>();
+  for (const container of containers) {
+    const group = groups.get(container.service);
+    if (group) group.push(container);
+    else groups.set(container.service, [container]);
+  }
+  for (const group of groups.values()) group.sort((a, b) => a.number - b.number);
+  return groups;
+}
+
+function range(from: number, to: number): number[] {
+  const numbers: number[] = [];
+  for (let n = from; n <= to; n += 1) numbers.push(n);
+  return numbers;
+}
