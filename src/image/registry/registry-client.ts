@@ -177,13 +177,13 @@ export class RegistryClient {
       }
     } catch (error) {
       if (error instanceof UserError) throw error;
-      throw new SystemError(`download of ${what} broke off after ${received} of ${descriptor.size} bytes: ${messageOf(error)}`, 'pull', codeOf(error), { cause: error });
+      throw new SystemError(`download of ${what} was truncated: ${received} of ${descriptor.size} bytes arrived (${messageOf(error)})`, 'pull', codeOf(error), { cause: error });
     } finally {
       // A consumer that stopped early (a failed write) must not leave the socket half-read.
       if (!response.body.readableEnded) response.body.destroy();
     }
     if (received < descriptor.size) {
-      throw new SystemError(`download of ${what} was truncated: ${received} of ${descriptor.size} bytes`, 'pull', 'ETRUNCATED');
+      throw new SystemError(`download of ${what} was truncated: ${received} of ${descriptor.size} bytes arrived`, 'pull', 'ETRUNCATED');
     }
   }
 
