@@ -18,6 +18,7 @@ import { ExitWatcher, readExitFile, type ExitStatus } from './exit-watcher.js';
 import { currentHardLimits } from './host-limits.js';
 import { resolveHostDevices } from './host-devices.js';
 import type { RuntimeMount } from './oci-spec.js';
+import { LogRotator } from './log-rotation.js';
 import { RuncCli } from './runc-cli.js';
 import { buildRuntimeSpec, serializeRuntimeSpec, type ContainerFacts } from './runtime-spec-builder.js';
 
@@ -104,6 +105,7 @@ export class ContainerRuntime {
   readonly dirs: RuntimeDirs;
   readonly runc: RuncCli;
   readonly exits: ExitWatcher;
+  readonly logs = new LogRotator();
 
   constructor(readonly paths: StatePaths) {
     this.dirs = runtimeDirs(paths);
@@ -119,6 +121,25 @@ export class ContainerRuntime {
 
   close(): void {
     this.exits.close();
+    this.logs.close();
+  }
+
+  /**
+   * Take over containers a previous engine process started: their state is on disk (records, runc
+   * state, exit files), so adopting only restarts what lives in memory (log rotation).
+   */
+  async adopt(): Promise<ContainerStatus[]> {
+    await this.setup();
+    const statuses = await this.list();
+    for (const status of statuses) if (status.state === 'running') this.watchLog(status.record);
+    return statuses;
+  }
+
+  private watchLog(record: ContainerRecord): void {
+    const { maxSize, maxFiles } = record.log;
+    if (maxSize === undefined || maxFiles === undefined || maxFiles <= 1) return;
+    const files = this.files(record.id);
+    this.logs.watch(record.id, files.log, files.conmonPidFile, maxSize, maxFiles);
   }
 
   files(id: string): ContainerFiles {
@@ -176,8 +197,8 @@ export class ContainerRuntime {
         conmonPidFile: files.conmonPidFile,
         exitDir: this.dirs.exits,
         logPath: files.log,
-        // With one file, conmon's own cap is the rotation (it starts the file again); more files are rotated by berth.
-        logSizeMax: record.log.maxFiles === undefined || record.log.maxFiles <= 1 ? record.log.maxSize : undefined,
+        // conmon's cap starts the file again; with max-file > 1 the LogRotator rotates before it is reached.
+        logSizeMax: record.log.maxSize,
         socketDir: this.dirs.sockets,
         persistDir: files.bundle,
         terminal: record.tty,
@@ -202,6 +223,7 @@ export class ContainerRuntime {
     record.startedAt = new Date().toISOString();
     record.stopRequested = false;
     await writeContainerRecord(this.files(id), record);
+    this.watchLog(record);
   }
 
   /** Record plus live state (runc's view and conmon's exit file): what a new engine process adopts. */
@@ -324,6 +346,7 @@ export class ContainerRuntime {
 
   /** Every trace of a container; tries each step and reports all failures together. */
   private async removeEverything(files: ContainerFiles, id: string): Promise<void> {
+    this.logs.unwatch(id);
     const errors: string[] = [];
     const conmonPid = Number((await readText(files.conmonPidFile)).trim());
     try {
