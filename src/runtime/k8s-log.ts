@@ -44,7 +44,7 @@ export function parseK8sLog(text: string): LogEntry[] {
 export async function logFiles(logPath: string): Promise<string[]> {
   const dir = path.dirname(logPath);
   const base = path.basename(logPath);
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await readdir(dir);
   } catch {
