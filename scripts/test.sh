@@ -13,4 +13,9 @@ fi
 npm run build
 npm run typecheck
 npm run lint
-npx c8 ava
+status=0
+npx c8 ava || status=$?
+# Processes killed at the end of a test may need a moment to be reaped.
+sleep 1
+bash scripts/check-leftovers.sh || status=1
+exit "$status"

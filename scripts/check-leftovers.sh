@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# After the tests: fail when anything of ours is left on the host (netns, bridge, veth, mount, nft table, process).
+set -uo pipefail
+problems=()
+ns=$(ip netns list 2>/dev/null)
+[ -n "$ns" ] && problems+=("network namespaces: $ns")
+bridges=$(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep -v '^docker0$')
+[ -n "$bridges" ] && problems+=("bridges: $bridges")
+veths=$(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}')
+[ -n "$veths" ] && problems+=("veth interfaces: $veths")
+mounts=$(awk '$2 ~ /berth/ || ($1 == "overlay" && $2 != "/") {print $2}' /proc/mounts)
+[ -n "$mounts" ] && problems+=("mounts: $mounts")
+tables=$(nft list tables 2>/dev/null | grep -i berth)
+[ -n "$tables" ] && problems+=("nftables tables: $tables")
+procs=$(ps -eo pid,comm 2>/dev/null | awk '$2 ~ /^(conmon|runc|berthd|tini|tini-static|docker-registry|registry|skopeo)$/')
+[ -n "$procs" ] && problems+=("processes: $procs")
+if [ ${#problems[@]} -gt 0 ]; then
+  echo "check-leftovers: the tests left these behind (a bug in a test or in berth):" >&2
+  for problem in "${problems[@]}"; do echo "- $problem" >&2; done
+  exit 1
+fi
+echo "check-leftovers: nothing of ours left on the host"
