@@ -144,7 +144,7 @@ export function describeNetworkError(error: unknown, method: string, url: URL): 
   const message = error instanceof Error ? error.message : String(error);
   const host = url.host;
   const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused (is the registry running on that port?)',
+    ECONNREFUSED: 'connection refused',
     ENOTFOUND: 'host name not found',
     EAI_AGAIN: 'host name lookup failed',
     ECONNRESET: 'connection reset by the registry',

@@ -199,7 +199,7 @@ test('an unreachable registry (closed port) fails at once with a clear error', a
   const started = Date.now();
   const error = await t.throwsAsync(client.ping(), { instanceOf: SystemError });
   t.true(Date.now() - started < 2000);
-  t.is(error?.message, `cannot reach registry 127.0.0.1:${port}: connection refused (is the registry running on that port?)`);
+  t.is(error?.message, `cannot reach registry 127.0.0.1:${port}: connection refused`);
 });
 
 test('a registry that accepts the connection but never answers times out', async (t) => {
