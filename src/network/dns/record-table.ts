@@ -65,10 +65,13 @@ export class RecordTable {
   private readonly byAddress = new Map<string, Entry[]>();
   /** Each container's entries in the order its networks were attached. */
   private readonly byContainer = new Map<string, Entry[]>();
+  /** Askers by server network and source address; every change to the table clears it. */
+  private readonly askers = new Map<string, Asker>();
 
   /** Add (or replace) an endpoint; its names resolve as soon as this returns. */
   addEndpoint(endpoint: DnsEndpoint): void {
     this.removeEndpoint(endpoint);
+    this.askers.clear();
     const a = endpoint.ip === undefined ? undefined : ipv4ToBytes(endpoint.ip);
     const aaaa = endpoint.ipv6 === undefined ? undefined : ipv6ToBytes(endpoint.ipv6);
     if (endpoint.ip !== undefined && !a) throw new RangeError(`not an IPv4 address: ${endpoint.ip}`);
@@ -102,6 +105,7 @@ export class RecordTable {
   removeEndpoint(key: EndpointKey): void {
     const entry = this.endpoints.get(endpointKey(key));
     if (!entry) return;
+    this.askers.clear();
     this.endpoints.delete(endpointKey(key));
     const records = this.networks.get(key.network);
     if (records) {
@@ -125,6 +129,18 @@ export class RecordTable {
    * an address we do not know (the host itself) sees only the network whose server it asked.
    */
   asker(clientAddress: string, serverNetwork: string): Asker {
+    const cacheKey = `${serverNetwork}\u0000${clientAddress}`;
+    let asker = this.askers.get(cacheKey);
+    if (!asker) {
+      asker = this.findAsker(clientAddress, serverNetwork);
+      // Bounded: a flood of spoofed sources must not grow memory without limit.
+      if (this.askers.size >= 4096) this.askers.clear();
+      this.askers.set(cacheKey, asker);
+    }
+    return asker;
+  }
+
+  private findAsker(clientAddress: string, serverNetwork: string): Asker {
     const key = addressKey(clientAddress);
     const candidates = key === undefined ? undefined : this.byAddress.get(key);
     const own = candidates?.find((entry) => entry.endpoint.network === serverNetwork) ?? candidates?.[0];
