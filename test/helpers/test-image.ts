@@ -53,6 +53,14 @@ const sha256 = (data: Uint8Array): string => `sha256:${createHash('sha256').upda
 
 /** The three busybox layers: base rootfs; whiteouts, an opaque dir, ownership; hardlinks and setgid. */
 export function buildBusyboxLayers(): TestLayer[] {
+  // Built once per test process: the tars are identical every time and symlinks are slow on this disk.
+  busyboxLayers ??= makeBusyboxLayers();
+  return busyboxLayers;
+}
+
+let busyboxLayers: TestLayer[] | undefined;
+
+function makeBusyboxLayers(): TestLayer[] {
   const work = mkdtempSync(path.join(tmpdir(), 'berth-test-layers-'));
   try {
     return [baseLayer(path.join(work, 'l1')), changesLayer(path.join(work, 'l2')), linksLayer(path.join(work, 'l3'))];
@@ -65,8 +73,9 @@ function baseLayer(dir: string): TestLayer {
   const file = (rel: string, content: string | Buffer, mode = 0o644, owner = 0): void => {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), content);
-    chmodSync(path.join(dir, rel), mode);
+    // chown clears setuid bits, so it comes first.
     chownSync(path.join(dir, rel), owner, owner);
+    chmodSync(path.join(dir, rel), mode);
   };
   mkdirSync(path.join(dir, 'bin'), { recursive: true });
   execFileSync('cp', [BUSYBOX, path.join(dir, 'bin', 'busybox')]);
@@ -83,8 +92,8 @@ function baseLayer(dir: string): TestLayer {
   file('var/lib/data/keep.txt', 'data\n');
   for (const [rel, mode, owner] of [['home/app', 0o750, 1000], ['root', 0o700, 0], ['tmp', 0o1777, 0], ['usr/sbin', 0o755, 0], ['sbin', 0o755, 0]] as const) {
     mkdirSync(path.join(dir, rel), { recursive: true });
-    chmodSync(path.join(dir, rel), mode);
     chownSync(path.join(dir, rel), owner, owner);
+    chmodSync(path.join(dir, rel), mode);
   }
   return tarDirectory(dir, { '/www/index.html': 1_600_000_000 });
 }
@@ -97,13 +106,13 @@ function changesLayer(dir: string): TestLayer {
   writeFileSync(path.join(dir, 'opt/old/c.txt'), 'c\n');
   mkdirSync(path.join(dir, 'www'), { recursive: true });
   writeFileSync(path.join(dir, 'www/app.txt'), 'owned by app\n');
-  chmodSync(path.join(dir, 'www/app.txt'), 0o640);
   chownSync(path.join(dir, 'www/app.txt'), 1000, 1000);
+  chmodSync(path.join(dir, 'www/app.txt'), 0o640);
   mkdirSync(path.join(dir, 'usr/bin'), { recursive: true });
   symlinkSync('/bin/busybox', path.join(dir, 'usr/bin/env'));
   mkdirSync(path.join(dir, 'home/app'), { recursive: true });
-  chmodSync(path.join(dir, 'home/app'), 0o750);
   chownSync(path.join(dir, 'home/app'), 1000, 1000);
+  chmodSync(path.join(dir, 'home/app'), 0o750);
   writeFileSync(path.join(dir, 'home/app/.profile'), 'export PS1=app\n');
   chownSync(path.join(dir, 'home/app/.profile'), 1000, 1000);
   mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
