@@ -19,7 +19,7 @@ import { currentHardLimits } from './host-limits.js';
 import { resolveHostDevices } from './host-devices.js';
 import type { RuntimeMount } from './oci-spec.js';
 import { LogRotator } from './log-rotation.js';
-import { RuncCli } from './runc-cli.js';
+import { RuncCli, runcMessage } from './runc-cli.js';
 import { buildRuntimeSpec, serializeRuntimeSpec, type ContainerFacts } from './runtime-spec-builder.js';
 
 export interface CreateContainerRequest {
@@ -92,13 +92,12 @@ function logOptions(service: ServiceConfig, keyPath = 'logging.options'): Contai
 
 /** runc's create failure → Docker's wording; a missing or unrunnable command is a user mistake with 127/126. */
 function createError(name: string, failure: CreateFailure): Error {
-  const reason = failure.message.replace(/^.*?(exec: )/s, '$1').trim();
+  const reason = runcMessage(failure.message);
   const text = `failed to create container ${name}: ${reason}`;
-  if (/executable file not found|no such file or directory/.test(reason) && reason.startsWith('exec:')) {
-    return new ContainerCommandError(text, 127);
-  }
-  if (/permission denied|exec format error/.test(reason) && reason.startsWith('exec:')) return new ContainerCommandError(text, 126);
-  return new SystemError(failure.message, 'runc create');
+  const exec = /exec: .*$/.exec(reason)?.[0] ?? '';
+  if (/executable file not found|no such file or directory/.test(exec)) return new ContainerCommandError(text, 127);
+  if (/permission denied|exec format error/.test(exec)) return new ContainerCommandError(text, 126);
+  return new SystemError(reason, 'runc create');
 }
 
 export class ContainerRuntime {
