@@ -55,5 +55,7 @@ export async function busyboxRootfs(t: ExecutionContext): Promise<string> {
   // cp does not keep ownership; the image content of /home/app and /var/data belongs to app.
   execFileSync('chown', ['-R', '1000:1000', path.join(rootfs, 'home/app'), path.join(rootfs, 'var/data')]);
   await chmod(path.join(rootfs, 'tmp'), 0o1777);
+  // mkdtemp made the template 0700 and cp copied that mode: an image's / is 0755.
+  await chmod(rootfs, 0o755);
   return rootfs;
 }
