@@ -98,6 +98,39 @@ test('a truncated download (connection closed early) is a clear error and leaves
   await storeIsClean(t, blobs, [digestOf(layer)]);
 });
 
+test('a body that ends cleanly but short (no Content-Length) is reported as truncated', async (t) => {
+  const blobsServed = new Map([[digestOf(config), config], [digestOf(layer), layer]]);
+  const host = await serve(
+    t,
+    registryHandler(manifestOf([{ data: layer }]), MEDIA_TYPE.ociManifest, blobsServed, (digest, response) => {
+      if (digest !== digestOf(layer)) return false;
+      response.writeHead(200); // chunked, ends properly, but with half the bytes
+      response.end(layer.subarray(0, layer.length / 2));
+      return true;
+    }),
+  );
+  const blobs = await testBlobStore(t);
+  const error = await t.throwsAsync(fetchImageBlobs(parseImageReference(`${host}/app:1`), blobs, anonymous), { instanceOf: SystemError });
+  t.regex(error?.message ?? '', /was truncated: 131072 of 262144 bytes arrived$/);
+  await storeIsClean(t, blobs, [digestOf(layer)]);
+});
+
+test('requests to one registry reuse a keep-alive connection', async (t) => {
+  const blobsServed = new Map([[digestOf(config), config], [digestOf(layer), layer], [digestOf(otherLayer), otherLayer]]);
+  let connections = 0;
+  const server = http.createServer(registryHandler(manifestOf([{ data: layer }, { data: otherLayer }]), MEDIA_TYPE.ociManifest, blobsServed));
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const blobs = await testBlobStore(t);
+  await fetchImageBlobs(parseImageReference(`${host}/app:1`), blobs, { ...anonymous, concurrency: 1 });
+  t.is(connections, 1, 'manifest, config and two layers over one connection');
+});
+
 test('a blob longer than its descriptor is refused before it is all read', async (t) => {
   const blobsServed = new Map([[digestOf(config), config], [digestOf(layer), layer]]);
   const host = await serve(

@@ -89,3 +89,41 @@ test('a chunked upload (PATCH with Content-Range, then PUT) yields the same blob
   t.is(manifest.digest, built.manifestDigest);
   t.is(manifest.contentType, MEDIA_TYPE.ociManifest);
 });
+
+test('a Docker schema2 image (skopeo --format v2s2) pulls with its Docker media types and digest', async (t) => {
+  const registry = await startRegistry(t);
+  await pushBusyboxWithSkopeo(t, `${registry.host}/docker/busybox:1`, ['--dest-tls-verify=false', '--format', 'v2s2']);
+  const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/docker/busybox:1`])) as { Digest: string };
+  const blobs = await testBlobStore(t);
+  const fetched = await fetchImageBlobs(parseImageReference(`${registry.host}/docker/busybox:1`), blobs, anonymous);
+  t.is(fetched.manifestDigest, inspected.Digest);
+  t.is(fetched.manifest.mediaType, MEDIA_TYPE.dockerManifest);
+  t.is(fetched.manifest.config.mediaType, MEDIA_TYPE.dockerConfig);
+  t.true(fetched.manifest.layers.every((layer) => layer.mediaType === MEDIA_TYPE.dockerLayerGzip));
+});
+
+test('an index in the registry resolves to its linux/amd64 manifest; the repo digest is the index digest', async (t) => {
+  const registry = await startRegistry(t);
+  const built = await pushBusyboxWithSkopeo(t, `${registry.host}/multi:amd64`);
+  const client = await RegistryClient.connect(registry.host, anonymous);
+  const manifestSize = (await client.getManifest('multi', 'amd64')).bytes.length;
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.ociIndex,
+      manifests: [
+        { mediaType: MEDIA_TYPE.ociManifest, digest: built.manifestDigest, size: manifestSize, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        { mediaType: MEDIA_TYPE.ociManifest, digest: built.manifestDigest, size: manifestSize, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+    }),
+  );
+  const indexDigest = await client.putManifest('multi', 'latest', index, MEDIA_TYPE.ociIndex);
+  t.is((JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/multi:latest`])) as { manifests: unknown[] }).manifests.length, 2);
+  const blobs = await testBlobStore(t);
+  const fetched = await fetchImageBlobs(parseImageReference(`${registry.host}/multi`), blobs, anonymous);
+  t.is(fetched.manifestDigest, built.manifestDigest);
+  t.is(fetched.repoDigest, `${registry.host}/multi@${indexDigest}`);
+  const byDigest = await fetchImageBlobs(parseImageReference(`${registry.host}/multi@${indexDigest}`), blobs, anonymous);
+  t.is(byDigest.manifestDigest, built.manifestDigest);
+  t.is(byDigest.downloadedBytes, 0);
+});
