@@ -64,6 +64,7 @@ export class LayerStore {
   async ensure(
     layer: { chainId: string; diffId: string; blob: string },
     data: () => AsyncIterable<Uint8Array>,
+    options: { verifiedDiffId?: string } = {},
   ): Promise<LayerRecord> {
     const existing = await this.record(layer.chainId);
     if (existing) return existing;
@@ -72,7 +73,7 @@ export class LayerStore {
     try {
       let result: UnpackResult;
       try {
-        result = await unpackLayer(data(), path.join(temp, 'diff'), { limits: this.limits });
+        result = await unpackLayer(data(), path.join(temp, 'diff'), { limits: this.limits, ...options });
       } catch (error) {
         if (error instanceof UserError) throw error.with({ hint: error.hint ?? `layer ${layer.blob} was refused; nothing of it was kept` });
         throw error;
