@@ -25,10 +25,11 @@ const bridgeIndex = new Map<string, number>();
 
 async function handle(request: NetlinkRequest): Promise<unknown> {
   switch (request.op) {
+    // Dumps get a socket each: the kernel refuses (EBUSY) a second dump on a socket while one is running.
     case 'listLinks':
-      return listLinks(hostLink());
+      return withDumpSocket(listLinks);
     case 'listRoutes':
-      return listRoutes();
+      return withDumpSocket(listRoutes);
     case 'createBridge':
       return createBridge(request);
     case 'deleteLink':
@@ -37,6 +38,15 @@ async function handle(request: NetlinkRequest): Promise<unknown> {
       return setupSandbox(request.nsPath, request.create, request.interfaces);
     case 'describeSandbox':
       return describeSandbox(request.nsPath);
+  }
+}
+
+async function withDumpSocket<T>(dump: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
+  const socket = createRtNetlink();
+  try {
+    return await dump(socket);
+  } finally {
+    socket.socket.close();
   }
 }
 
@@ -52,8 +62,8 @@ async function listLinks(socket: RtNetlinkSocket): Promise<LinkSummary[]> {
 }
 
 /** IPv4 routes of every table but `local`, as prefixes: IPAM must not pick a subnet the host already reaches. */
-async function listRoutes(): Promise<string[]> {
-  const routes = await hostLink().getRoutes({ family: 2 });
+async function listRoutes(socket: RtNetlinkSocket): Promise<string[]> {
+  const routes = await socket.getRoutes({ family: 2 });
   return routes
     .filter((route) => route.data.table !== 255 && route.attrs.dst !== undefined)
     .map((route) => `${[...(route.attrs.dst ?? [])].join('.')}/${route.data.dstLen ?? 32}`);

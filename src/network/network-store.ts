@@ -46,6 +46,8 @@ export interface NetworkRecord {
   ports: PortRecord[];
   /** Whether this network turned net.ipv4.ip_forward on (so the last one out can say so). */
   enabledIpForward?: boolean;
+  /** Whether ACCEPT rules for this bridge were added to iptables' FORWARD chain (its policy was DROP). */
+  hostForwardAccept?: boolean;
 }
 
 export class NetworkStore {

@@ -1,0 +1,74 @@
+// Persistent network namespace files under <run>/netns: the directory as a shared mount, bind-mounted netns, removal.
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SystemError, UserError } from '../errors.js';
+import { MountFlag, UnmountFlag, berthSys } from '../native/berth-sys.js';
+import { ensureDirectory } from '../state/atomic-write.js';
+import type { StatePaths } from '../state/paths.js';
+
+const prepared = new Set<string>();
+
+export function netnsDirectory(paths: StatePaths): string {
+  return path.join(paths.run, 'netns');
+}
+
+export function netnsPathFor(paths: StatePaths, container: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(container)) {
+    throw new UserError(`expected a container name of letters, digits, "_", "." and "-", found "${container}"`);
+  }
+  return path.join(netnsDirectory(paths), container);
+}
+
+/**
+ * Make the netns directory a shared mount point, as `ip netns` does: a container's mount namespace copied from ours
+ * then sees our later unmounts, so it never keeps another container's netns (and its veth) alive.
+ */
+export async function prepareNetnsDirectory(paths: StatePaths): Promise<string> {
+  const dir = netnsDirectory(paths);
+  if (prepared.has(dir)) return dir;
+  await ensureDirectory(dir, 0o755);
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const isMountPoint = mountinfo.split('\n').some((line) => line.split(' ')[4] === dir);
+  const sys = berthSys();
+  if (!isMountPoint) sys.mount(dir, dir, null, MountFlag.BIND | MountFlag.REC, null);
+  sys.mount(null, dir, null, MountFlag.SHARED | MountFlag.REC, null);
+  prepared.add(dir);
+  return dir;
+}
+
+/** The empty file a new netns is bound onto; an existing one means the container already has a netns. */
+export async function createNetnsFile(nsPath: string): Promise<void> {
+  try {
+    await writeFile(nsPath, '', { flag: 'wx', mode: 0o444 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UserError(`a network namespace already exists at ${nsPath}`, { hint: 'remove the container first (berth down)' });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Unmount and delete a netns file. The kernel then destroys the namespace and the veth ends inside it, which is far
+ * cheaper than deleting each host veth (that waits on a kernel-wide lock).
+ */
+export async function removeNetns(nsPath: string): Promise<void> {
+  try {
+    berthSys().umount2(nsPath, UnmountFlag.DETACH | UnmountFlag.NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOENT') {
+      throw new SystemError((error as Error).message, `umount ${nsPath}`, code);
+    }
+  }
+  await rm(nsPath, { force: true });
+}
+
+export async function listNetnsFiles(paths: StatePaths): Promise<string[]> {
+  try {
+    return (await readdir(netnsDirectory(paths))).map((name) => path.join(netnsDirectory(paths), name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

@@ -1,0 +1,193 @@
+// A container's network sandbox: its netns file, one veth per network (eth0, eth1, ...), addresses, routes, ports.
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../errors.js';
+import type { ServicePortConfig } from '../spec/model.js';
+import { type NetworkContext, findNetwork } from './bridge-network.js';
+import { applyNftDeletions, applyNftScript, portForwardScript } from './firewall.js';
+import { allocateAddress } from './ipam.js';
+import { parseIpv4, parsePrefix } from './ipv4.js';
+import type { InterfaceSpec } from './netlink-protocol.js';
+import { createNetnsFile, netnsPathFor, prepareNetnsDirectory, removeNetns } from './netns.js';
+import type { EndpointRecord, NetworkRecord, PortRecord } from './network-store.js';
+import { type PublishedPort, choosePorts, planPorts } from './published-ports.js';
+
+/** One network a container joins (compose's `services.x.networks.<name>`). */
+export interface EndpointRequest {
+  /** The network's full name or id. */
+  network: string;
+  ipv4Address?: string;
+  macAddress?: string;
+  /** Higher first (compose `priority`); equal ones keep declaration order. */
+  priority?: number;
+  keyPath: string;
+}
+
+export interface SandboxRequest {
+  container: string;
+  endpoints: EndpointRequest[];
+  ports?: ServicePortConfig[];
+  portsKeyPath?: string;
+  /** `expose` entries: recorded only (containers on one network reach every port anyway). */
+  expose?: string[];
+}
+
+export interface AttachedInterface {
+  network: string;
+  ifname: string;
+  address: string;
+  prefixLength: number;
+  mac: string;
+  gateway: string;
+  hasDefaultRoute: boolean;
+}
+
+export interface Sandbox {
+  container: string;
+  netnsPath: string;
+  interfaces: AttachedInterface[];
+  ports: PublishedPort[];
+  expose: string[];
+}
+
+/** A locally administered MAC made from the IPv4 address, as Docker does (02:42:a:b:c:d). */
+export function macFromAddress(address: string): string {
+  const value = parseIpv4(address);
+  return ['02', '42', ...[value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].map((byte) => byte.toString(16).padStart(2, '0'))].join(':');
+}
+
+function checkMac(mac: string, keyPath: string): string {
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) throw new UserError(`expected a MAC address like 02:42:0a:00:00:02, found "${mac}"`, { keyPath });
+  if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) throw new UserError(`MAC address ${mac} is a multicast address`, { keyPath, hint: 'the first byte must be even' });
+  return mac.toLowerCase();
+}
+
+/** Endpoints in interface order: by priority (higher first), then as declared. */
+export function orderEndpoints<T extends { priority?: number }>(endpoints: readonly T[]): T[] {
+  return endpoints
+    .map((endpoint, index) => ({ endpoint, index }))
+    .sort((a, b) => (b.endpoint.priority ?? 0) - (a.endpoint.priority ?? 0) || a.index - b.index)
+    .map((entry) => entry.endpoint);
+}
+
+/**
+ * Make a container's netns and attach it to its networks. Every check (networks exist, addresses free, ports free)
+ * happens before anything is made; if the kernel refuses a later step, whatever was made is removed again.
+ */
+export async function createSandbox(context: NetworkContext, request: SandboxRequest): Promise<Sandbox> {
+  const netnsPath = netnsPathFor(context.paths, request.container);
+  const ordered = orderEndpoints(request.endpoints);
+  const portRequests = planPorts(request.ports ?? [], request.portsKeyPath ?? 'ports');
+  if (portRequests.length && ordered.length === 0) {
+    throw new UserError('published ports need a network', { keyPath: request.portsKeyPath, hint: 'network_mode none or host cannot publish ports' });
+  }
+  for (const endpoint of ordered) await findNetwork(context, endpoint.network);
+
+  const { interfaces, ports, specs } = await context.store.locked(async () => {
+    const records = await context.store.list();
+    const byName = (name: string): NetworkRecord => {
+      const record = records.find((candidate) => candidate.name === name || candidate.id === name);
+      if (!record) throw new UserError(`network "${name}" does not exist`);
+      return record;
+    };
+    const attached: AttachedInterface[] = [];
+    const interfaceSpecs: InterfaceSpec[] = [];
+    const touched = new Map<string, NetworkRecord>();
+    let defaultRouteTaken = false;
+    for (const [index, endpoint] of ordered.entries()) {
+      const record = byName(endpoint.network);
+      if (touched.has(record.id) || record.endpoints[request.container]) {
+        throw new UserError(`container ${request.container} is already on network ${record.name}`, { keyPath: endpoint.keyPath });
+      }
+      const taken = new Set(Object.values(record.endpoints).map((existing) => existing.address));
+      const address = allocateAddress(record.addressing, taken, endpoint.ipv4Address, `${endpoint.keyPath}.ipv4_address`);
+      const mac = endpoint.macAddress ? checkMac(endpoint.macAddress, `${endpoint.keyPath}.mac_address`) : macFromAddress(address);
+      const prefixLength = parsePrefix(record.addressing.subnet).length;
+      const hasDefaultRoute: boolean = !record.internal && !defaultRouteTaken;
+      defaultRouteTaken ||= hasDefaultRoute;
+      const ifname = `eth${index}`;
+      const hostIfname = `bv${randomBytes(6).toString('hex')}`;
+      attached.push({ network: record.name, ifname, address, prefixLength, mac, gateway: record.addressing.gateway, hasDefaultRoute });
+      interfaceSpecs.push({
+        hostIfname,
+        bridge: record.bridge,
+        ifname,
+        mac,
+        address,
+        prefixLength,
+        ...(record.mtu ? { mtu: record.mtu } : {}),
+        ...(hasDefaultRoute ? { defaultGateway: record.addressing.gateway } : {}),
+      });
+      record.endpoints[request.container] = { container: request.container, address, mac, ifname, hostIfname, netnsPath } satisfies EndpointRecord;
+      touched.set(record.id, record);
+    }
+    const held = records.flatMap((record) => record.ports);
+    const published = await choosePorts(portRequests, held);
+    const first = attached[0];
+    const firstRecord = ordered[0] ? byName(ordered[0].network) : undefined;
+    if (firstRecord && first) {
+      firstRecord.ports.push(...published.map((port): PortRecord => ({ container: request.container, ...port, containerIp: first.address })));
+    }
+    // Records first: a crash after this point leaves objects that recovery finds through them.
+    await Promise.all([...touched.values()].map((record) => context.store.write(record)));
+    return { interfaces: attached, ports: published, specs: interfaceSpecs };
+  });
+
+  try {
+    await prepareNetnsDirectory(context.paths);
+    await createNetnsFile(netnsPath);
+    await context.netlink.setupSandbox(netnsPath, true, specs);
+    const first = interfaces[0];
+    const firstNetwork = ordered[0];
+    if (ports.length && first && firstNetwork) {
+      const record = await findNetwork(context, firstNetwork.network);
+      await applyNftScript(portForwardScript(record.id, ports.map((port) => ({ ...port, containerIp: first.address })), 'add'));
+    }
+  } catch (error) {
+    const cleanup = await removeSandbox(context, request.container);
+    if (cleanup.length) throw new AggregateError([error, ...cleanup], `attaching ${request.container} failed and so did part of its cleanup`);
+    throw error;
+  }
+  return { container: request.container, netnsPath, interfaces, ports, expose: request.expose ?? [] };
+}
+
+/** A netns with only `lo` (network_mode: none). */
+export async function createIsolatedSandbox(context: NetworkContext, container: string): Promise<string> {
+  const netnsPath = netnsPathFor(context.paths, container);
+  await prepareNetnsDirectory(context.paths);
+  await createNetnsFile(netnsPath);
+  try {
+    await context.netlink.setupSandbox(netnsPath, true, []);
+  } catch (error) {
+    await removeNetns(netnsPath);
+    throw error;
+  }
+  return netnsPath;
+}
+
+/**
+ * Remove a container's netns (the kernel deletes its veth pairs with it), its DNAT entries and its addresses. Every
+ * step is tried; the errors are returned together.
+ */
+export async function removeSandbox(context: NetworkContext, container: string): Promise<Error[]> {
+  const errors: Error[] = [];
+  const netnsPath = netnsPathFor(context.paths, container);
+  await removeNetns(netnsPath).catch((error: Error) => errors.push(error));
+  await context.store
+    .locked(async () => {
+      const records = await context.store.list();
+      let script = '';
+      const changed: NetworkRecord[] = [];
+      for (const record of records) {
+        const ports = record.ports.filter((port) => port.container === container);
+        if (!record.endpoints[container] && ports.length === 0) continue;
+        script += portForwardScript(record.id, ports, 'delete');
+        delete record.endpoints[container];
+        record.ports = record.ports.filter((port) => port.container !== container);
+        changed.push(record);
+      }
+      await applyNftDeletions(script).catch((error: Error) => errors.push(error));
+      await Promise.all(changed.map((record) => context.store.write(record)));
+    })
+    .catch((error: Error) => errors.push(error));
+  return errors;
+}
