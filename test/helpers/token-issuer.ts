@@ -9,6 +9,8 @@ import { makeSelfSignedCertificate, type TokenAuthConfig } from './registry-serv
 export interface TokenIssuerOptions {
   /** Users and passwords the issuer accepts with Basic auth; anyone else gets a token granting nothing. */
   readonly users: Readonly<Record<string, string>>;
+  /** Users granted only `pull`, whatever they ask for. */
+  readonly readOnlyUsers?: readonly string[];
   /** Grant pulls to anonymous callers (default false). */
   readonly anonymousPull?: boolean;
   readonly service?: string;
@@ -46,7 +48,8 @@ export async function startTokenIssuer(t: ExecutionContext, dir: string, options
     const access = scopes.flatMap((scope) => {
       const [type, name, actions] = splitScope(scope);
       if (type !== 'repository' || name === undefined || actions === undefined) return [];
-      const granted = actions.split(',').filter((action) => account !== undefined || (options.anonymousPull === true && action === 'pull'));
+      const pullOnly = account === undefined ? options.anonymousPull === true : options.readOnlyUsers?.includes(account) === true;
+      const granted = actions.split(',').filter((action) => (account !== undefined && !pullOnly) || (pullOnly && action === 'pull'));
       return granted.length > 0 ? [{ type, name, actions: granted }] : [];
     });
     const now = Math.floor(Date.now() / 1000);

@@ -80,9 +80,16 @@ export class RegistryAuthorizer {
   }
 
   /** The error for a registry that still says 401 after we answered its challenge. */
-  async rejected(): Promise<UserError> {
+  async rejected(wwwAuthenticate: string | undefined): Promise<UserError> {
     const credentials = await this.getCredentials();
     if (credentials === undefined) return this.needsLogin();
+    const bearer = parseWwwAuthenticate(wwwAuthenticate ?? '').find((challenge) => challenge.scheme === 'bearer');
+    if (bearer?.params['error'] === 'insufficient_scope') {
+      // The token service accepted the user but granted less than asked: a permission, not a password, problem.
+      return new UserError(`registry ${this.host} denied user "${credentials.username}" access to ${bearer.params['scope'] ?? 'the repository'}`, {
+        hint: 'the account lacks permission for this repository',
+      });
+    }
     return new UserError(`registry ${this.host} rejected the credentials of user "${credentials.username}"`, {
       hint: `check the user name and password, then run: berth login ${this.host}`,
     });

@@ -273,7 +273,7 @@ export class RegistryClient {
     const second = await this.sendOnce(request);
     if (second.status === 401) {
       second.body.resume();
-      throw await this.authorizer.rejected();
+      throw await this.authorizer.rejected(header(second, 'www-authenticate'));
     }
     return second;
   }

@@ -123,7 +123,13 @@ function sendOnce(
       void (async () => {
         try {
           for await (const chunk of body) {
-            if (!request.write(chunk)) await new Promise<void>((done) => request.once('drain', done));
+            if (request.destroyed) return; // the server answered (or failed) before taking all of it
+            if (!request.write(chunk)) {
+              await new Promise<void>((done) => {
+                request.once('drain', done);
+                request.once('close', done);
+              });
+            }
           }
           request.end();
         } catch (error) {

@@ -106,3 +106,18 @@ test('token auth: an anonymous token without access ends in "requires authentica
   const error = await t.throwsAsync(client.getManifest('team/busybox', '1'), { instanceOf: UserError });
   t.regex(error?.message ?? '', /requires authentication/);
 });
+
+test('token auth: a user granted only pull gets a permission error on push, not a password error', async (t) => {
+  const dir = tempDir(t, 'token');
+  const issuer = await startTokenIssuer(t, dir, { users: { ...USERS, bob: 'reader' }, readOnlyUsers: ['bob'] });
+  const registry = await startRegistry(t, { token: issuer.config });
+  await pushBusyboxWithSkopeo(t, `${registry.host}/team/busybox:1`, ['--dest-creds', 'alice:correct horse', '--dest-tls-verify=false']);
+  const client = await RegistryClient.connect(registry.host, { credentials: async () => ({ username: 'bob', password: 'reader' }) });
+  const blobs = await testBlobStore(t);
+  const fetched = await fetchImageBlobs(parseImageReference(`${registry.host}/team/busybox:1`), blobs, { client });
+  const error = await t.throwsAsync(
+    pushImage({ manifestDigest: fetched.manifestDigest, references: [], repoDigests: [] }, parseImageReference(`${registry.host}/team/busybox:2`), blobs, { client }),
+    { instanceOf: UserError },
+  );
+  t.regex(error?.message ?? '', /denied user "bob" access to repository:team\/busybox:(pull,push|push,pull|push)/);
+});
