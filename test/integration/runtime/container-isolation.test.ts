@@ -34,10 +34,9 @@ test('a read-only rootfs refuses writes; tmpfs and /tmp mounts still work', asyn
 test('user by name gets its uid, gid and supplementary groups; uid:gid and group_add too', async (t) => {
   const f = await runtimeFixture(t);
   const named = await runToExit(f, { user: 'app', command: ['id'] });
-  // busybox-static cannot map ids to names; the kernel's view is what matters.
-  t.is(named.output.trim(), 'uid=1000 gid=1000 groups=2000');
+  t.is(named.output.trim(), 'uid=1000(app) gid=1000(app) groups=2000(extra)');
   const numeric = await runToExit(f, { user: '4242:4343', group_add: ['extra'], command: ['id'] });
-  t.is(numeric.output.trim(), 'uid=4242 gid=4343 groups=2000');
+  t.is(numeric.output.trim(), 'uid=4242 gid=4343 groups=2000(extra)');
 });
 
 test('environment: service beats image; HOSTNAME, PATH and HOME are set; workdir applies', async (t) => {

@@ -7,9 +7,10 @@ test('stop with init: SIGTERM reaches the process and Docker reports 143', async
   const f = await runtimeFixture(t);
   const id = await f.run({ init: true, command: ['sleep', '300'] });
   const started = performance.now();
-  const status = await f.runtime.stop(id, { timeoutMs: 5000 });
+  const status = await f.runtime.stop(id, { timeoutMs: 10_000 });
   t.is(status?.exitCode, 143);
-  t.true(performance.now() - started < 2000);
+  // Well before the grace period: the process died of SIGTERM, no SIGKILL was needed.
+  t.true(performance.now() - started < 5000);
   t.is((await f.runtime.inspect(id))?.state, 'exited');
   t.true((await f.runtime.inspect(id))?.record.stopRequested);
 });

@@ -33,9 +33,9 @@ test('with max-size and one file, conmon starts the log again; it never exceeds 
 test('with max-file 3, berth rotates the log into numbered files and drops the oldest', async (t) => {
   const f = await runtimeFixture(t);
   const id = await f.run({
-    logging: { driver: 'json-file', options: { 'max-size': '8k', 'max-file': '3' } },
-    // Slow enough that rotation (inotify in this process) keeps up, as a real service would.
-    command: ['sh', '-c', 'i=0; while [ $i -lt 600 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); [ $((i % 20)) = 0 ] && sleep 0.02; done'],
+    logging: { driver: 'json-file', options: { 'max-size': '4k', 'max-file': '3' } },
+    // Slow enough that rotation (inotify in this process) keeps up on a loaded machine, as with a real service.
+    command: ['sh', '-c', 'i=0; while [ $i -lt 300 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); [ $((i % 10)) = 0 ] && sleep 0.05; done'],
   });
   await f.runtime.wait(id, 20_000);
   const dir = f.runtime.files(id).dir;
@@ -43,7 +43,7 @@ test('with max-file 3, berth rotates the log into numbered files and drops the o
   // The current file may be absent when the last rotation came after the last line.
   t.deepEqual(names.filter((name) => name !== `${id}.log`), [`${id}.log.1`, `${id}.log.2`]);
   const entries = await readContainerLog(f.runtime.files(id).log);
-  t.is(entries.at(-1)?.text, 'line-599-padding-padding-padding');
+  t.is(entries.at(-1)?.text, 'line-299-padding-padding-padding');
   // Consecutive lines across the kept files: rotation lost nothing in between.
   const numbers = entries.map((entry) => Number(/line-(\d+)/.exec(entry.text)?.[1]));
   t.deepEqual(numbers, numbers.map((_, index) => (numbers[0] ?? 0) + index));
