@@ -127,7 +127,7 @@ export async function createNetwork(context: NetworkContext, request: NetworkReq
   } catch (error) {
     const cleanup = await teardownNetworkObjects(context, record);
     await context.store.remove(record.id);
-    if (cleanup.length) throw new AggregateError([error, ...cleanup], `creating network ${request.name} failed and so did part of its cleanup`);
+    if (cleanup.length) throw new AggregateError([error, ...cleanup], `creating network ${request.name} failed and so did part of its cleanup`, { cause: error });
     throw error;
   }
   return record;

@@ -144,7 +144,7 @@ export async function createSandbox(context: NetworkContext, request: SandboxReq
     }
   } catch (error) {
     const cleanup = await removeSandbox(context, request.container);
-    if (cleanup.length) throw new AggregateError([error, ...cleanup], `attaching ${request.container} failed and so did part of its cleanup`);
+    if (cleanup.length) throw new AggregateError([error, ...cleanup], `attaching ${request.container} failed and so did part of its cleanup`, { cause: error });
     throw error;
   }
   return { container: request.container, netnsPath, interfaces, ports, expose: request.expose ?? [] };
