@@ -253,12 +253,7 @@ async function readStdinPassword(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** The store under BERTH_ROOT, once it commits images (the committer half lands with the image store). */
-async function openStoreCommitter(paths: StatePaths): Promise<ImageCommitter> {
-  const store: Partial<ImageCommitter> & { blobs: ImageCommitter['blobs'] } = await openImageStore(paths);
-  const { commit, find } = store;
-  if (typeof commit !== 'function' || typeof find !== 'function') {
-    throw new UserError('this build of berth has no image index yet: pulled blobs cannot be committed as images');
-  }
-  return { blobs: store.blobs, commit: commit.bind(store), find: find.bind(store) };
+/** The image store under BERTH_ROOT. */
+function openStoreCommitter(paths: StatePaths): Promise<ImageCommitter> {
+  return openImageStore(paths);
 }

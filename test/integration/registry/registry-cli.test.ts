@@ -8,8 +8,11 @@ import { registerRegistryCommands, type RegistryCommandDependencies } from '../.
 import { addGlobalOptions } from '../../../src/cli/global-options.js';
 import { reportError } from '../../../src/cli/report.js';
 import { closeIdleRegistryConnections } from '../../../src/image/registry/registry-http.js';
+import { openImageStore } from '../../../src/image/image-store.js';
+import { parseImageReference } from '../../../src/image/reference.js';
 import { freePort, startRegistry } from '../../helpers/registry-server.js';
-import { tempDir } from './registry-fixtures.js';
+import { tempStatePaths } from '../../helpers/temp-state.js';
+import { pushBusyboxWithSkopeo, skopeo, tempDir } from './registry-fixtures.js';
 
 test.after.always(() => closeIdleRegistryConnections());
 
@@ -20,7 +23,7 @@ interface CliRun {
 }
 
 /** Run the registry commands the way main() runs every command: parse, act, report an error with its exit code. */
-export async function runRegistryCli(args: string[], env: Record<string, string>, cwd: string, dependencies: RegistryCommandDependencies = {}): Promise<CliRun> {
+async function runRegistryCli(args: string[], env: Record<string, string>, cwd: string, dependencies: RegistryCommandDependencies = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const context: CommandContext = { cwd, env, stdout: { write: (text) => void (stdout += text) }, stderr: { write: (text) => void (stderr += text) } };
@@ -72,4 +75,73 @@ test('login to an unreachable registry fails quickly with the host named', async
   t.true(Date.now() - started < 3000);
   t.is(run.code, 1);
   t.is(run.stderr, `error: GET http://127.0.0.1:${port}/v2/: cannot reach registry 127.0.0.1:${port}: connection refused (ECONNREFUSED)\n`);
+});
+
+test('image pull commits the image with its repo digest; pulling again is up to date; image push of a new name mounts', async (t) => {
+  const registry = await startRegistry(t);
+  const built = await pushBusyboxWithSkopeo(t, `${registry.host}/library/busybox:1.0`);
+  const paths = await tempStatePaths(t, 'berth-registry-cli');
+  const env = { HOME: '/nonexistent', DOCKER_CONFIG: tempDir(t, 'docker-config'), BERTH_ROOT: paths.root, BERTH_RUN: paths.run };
+  const name = `${registry.host}/library/busybox:1.0`;
+  const first = await runRegistryCli(['image', 'pull', name], env, paths.root);
+  t.is(first.code, 0, first.stderr);
+  t.is(first.stdout, `${name}\n`);
+  t.is(first.stderr.match(/: Pull complete\n/g)?.length, built.layers.length + 1);
+  t.regex(first.stderr, new RegExp(`Digest: ${built.manifestDigest}\nStatus: Downloaded newer image for ${name.replace(/\./g, '\\.')}\n$`));
+  const store = await openImageStore(paths);
+  const image = await store.find(name);
+  t.is(image?.manifestDigest, built.manifestDigest);
+  t.deepEqual(image?.repoDigests, [`${registry.host}/library/busybox@${built.manifestDigest}`]);
+  t.is(image?.config.config?.Cmd?.[0], built.config.config?.Cmd?.[0]);
+  const second = await runRegistryCli(['image', 'pull', name], env, paths.root);
+  t.regex(second.stderr, /Status: Image is up to date for/);
+  t.is(second.stderr.match(/: Already exists\n/g)?.length, built.layers.length + 1);
+  // Tag it under another repository of the same registry (the store's commit is its tag operation), then push.
+  await store.commit(built.manifestDigest, { reference: parseImageReference(`${registry.host}/team/web:2`) });
+  const push = await runRegistryCli(['image', 'push', `${registry.host}/team/web:2`], env, paths.root);
+  t.is(push.code, 0, push.stderr);
+  t.is(push.stderr.match(/: Mounted\n/g)?.length, built.layers.length + 1);
+  t.regex(push.stdout, new RegExp(`^2: digest: ${built.manifestDigest} size: \\d+\n$`));
+  const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/team/web:2`])) as { Digest: string };
+  t.is(inspected.Digest, built.manifestDigest);
+});
+
+test('compose pull pulls every service image; --ignore-pull-failures turns a missing one into a warning', async (t) => {
+  const registry = await startRegistry(t);
+  const built = await pushBusyboxWithSkopeo(t, `${registry.host}/library/busybox:1.0`);
+  const paths = await tempStatePaths(t, 'berth-registry-cli');
+  const project = tempDir(t, 'project');
+  writeFileSync(
+    path.join(project, 'compose.yaml'),
+    `services:\n  web:\n    image: ${registry.host}/library/busybox:1.0\n  db:\n    image: ${registry.host}/missing/db:1\n  built:\n    build: .\n`,
+  );
+  const env = { HOME: '/nonexistent', DOCKER_CONFIG: tempDir(t, 'docker-config'), BERTH_ROOT: paths.root, BERTH_RUN: paths.run };
+  const failing = await runRegistryCli(['pull', '-q'], env, project);
+  t.not(failing.code, 0);
+  t.regex(failing.stderr, /error: manifest 127\.0\.0\.1:\d+\/missing\/db:1 not found/);
+  const tolerant = await runRegistryCli(['pull', '-q', '--ignore-pull-failures'], env, project);
+  t.is(tolerant.code, 0, tolerant.stderr);
+  t.regex(tolerant.stderr, /warning: .*missing\/db:1: manifest .* not found/);
+  const store = await openImageStore(paths);
+  t.is((await store.find(`${registry.host}/library/busybox:1.0`))?.manifestDigest, built.manifestDigest);
+  const only = await runRegistryCli(['pull', 'web', '--policy', 'missing'], env, project);
+  t.deepEqual({ code: only.code, stderr: only.stderr }, { code: 0, stderr: '' }, 'an image already present is not pulled again');
+});
+
+test('compose push pushes service images to their registry', async (t) => {
+  const source = await startRegistry(t);
+  const target = await startRegistry(t);
+  const built = await pushBusyboxWithSkopeo(t, `${source.host}/library/busybox:1.0`);
+  const paths = await tempStatePaths(t, 'berth-registry-cli');
+  const env = { HOME: '/nonexistent', DOCKER_CONFIG: tempDir(t, 'docker-config'), BERTH_ROOT: paths.root, BERTH_RUN: paths.run };
+  t.is((await runRegistryCli(['image', 'pull', '-q', `${source.host}/library/busybox:1.0`], env, paths.root)).code, 0);
+  const store = await openImageStore(paths);
+  await store.commit(built.manifestDigest, { reference: parseImageReference(`${target.host}/team/web:1`) });
+  const project = tempDir(t, 'project');
+  writeFileSync(path.join(project, 'compose.yaml'), `services:\n  web:\n    image: ${target.host}/team/web:1\n`);
+  const push = await runRegistryCli(['push'], env, project);
+  t.is(push.code, 0, push.stderr);
+  t.is(push.stderr.match(/: Pushed\n/g)?.length, built.layers.length + 1);
+  const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${target.host}/team/web:1`])) as { Digest: string };
+  t.is(inspected.Digest, built.manifestDigest);
 });
