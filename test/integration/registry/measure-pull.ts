@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openBlobStore } from '../../../src/image/blob-store.js';
+import { openImageStore } from '../../../src/image/image-store.js';
 import { MEDIA_TYPE } from '../../../src/image/media-types.js';
 import { parseImageReference } from '../../../src/image/reference.js';
-import { fetchImageBlobs } from '../../../src/image/registry/pull-image.js';
+import { fetchImageBlobs, pullImage } from '../../../src/image/registry/pull-image.js';
 import { closeIdleRegistryConnections } from '../../../src/image/registry/registry-http.js';
 import { freePort, REGISTRY_BINARY } from '../../helpers/registry-server.js';
 
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     const berthUntar: number[] = [];
     const skopeo: number[] = [];
     const skopeoUntar: number[] = [];
+    const berthFull: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const root = path.join(work, `berth-${round}`);
       let started = performance.now();
@@ -98,6 +100,14 @@ async function main(): Promise<void> {
       untarAll(manifest.layers.map((layer) => path.join(oci, 'blobs', 'sha256', layer.digest.slice(7))), path.join(oci, 'unpacked'));
       skopeoUntar.push(performance.now() - started);
       rmSync(root, { recursive: true, force: true });
+      closeIdleRegistryConnections();
+      // The whole berth pull: fetch, then the image store's commit (diff_id check and unpack by ChainID).
+      const full = path.join(work, `berth-full-${round}`);
+      started = performance.now();
+      const store = await openImageStore({ root: full, run: path.join(full, 'run') });
+      await pullImage(parseImageReference(`${host}/bench/big:1`), store, { credentials: async () => undefined, concurrency: CONCURRENCY });
+      berthFull.push(performance.now() - started);
+      rmSync(full, { recursive: true, force: true });
       rmSync(oci, { recursive: true, force: true });
     }
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -106,7 +116,8 @@ async function main(): Promise<void> {
     console.log(`skopeo copy docker:// → oci:DIR:                 ${ms(skopeo)}`);
     console.log(`tar -x of the layers after berth:                ${ms(berthUntar)}`);
     console.log(`tar -x of the layers after skopeo:               ${ms(skopeoUntar)}`);
-    console.log(`ratio berth/skopeo (pull only): ${(median(berth) / median(skopeo)).toFixed(2)}; with tar -x: ${((median(berth) + median(berthUntar)) / (median(skopeo) + median(skopeoUntar))).toFixed(2)}`);
+    console.log(`berth pullImage (fetch + commit, unpacking):     ${ms(berthFull)}`);
+    console.log(`ratio berth/skopeo (pull only): ${(median(berth) / median(skopeo)).toFixed(2)}; with tar -x: ${((median(berth) + median(berthUntar)) / (median(skopeo) + median(skopeoUntar))).toFixed(2)}; berth pull+commit vs skopeo+tar -x: ${(median(berthFull) / (median(skopeo) + median(skopeoUntar))).toFixed(2)}`);
   } finally {
     registry.kill('SIGTERM');
     await new Promise((resolve) => registry.once('exit', resolve));
