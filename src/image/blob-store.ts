@@ -119,6 +119,35 @@ export class FileBlobStore implements BlobStore {
     }
   }
 
+  /** Store a stream whose digest is not known in advance (an archive's files): named by what it hashes to. */
+  async putComputed(data: AsyncIterable<Uint8Array>): Promise<{ digest: string; size: number; created: boolean }> {
+    const temp = this.tempPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of data) {
+        size += chunk.byteLength;
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    try {
+      await pipeline(Readable.from(counted(), { objectMode: false }), createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: this.options.durable === true }));
+      const digest = `sha256:${hash.digest('hex')}`;
+      const created = !(await this.has(digest));
+      await rename(temp, this.pathOf(digest));
+      return { digest, size, created };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /** Remove a blob (the caller knows no image uses it). */
+  async remove(digest: string): Promise<void> {
+    await rm(this.pathOf(digest), { force: true });
+  }
+
   async putBytes(data: Uint8Array): Promise<{ digest: string; size: number }> {
     const descriptor = { digest: sha256Digest(data), size: data.byteLength };
     await this.put(descriptor, oneChunk(data));

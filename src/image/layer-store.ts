@@ -16,6 +16,8 @@ export interface LayerRecord {
   /** The blob it was unpacked from (compressed digest). */
   blob: string;
   size: number;
+  /** Bytes of the uncompressed layer tar. */
+  tarSize: number;
   entries: number;
 }
 
@@ -81,7 +83,7 @@ export class LayerStore {
       if (result.diffId !== layer.diffId) {
         throw new LayerDigestError(`layer ${layer.blob} unpacks to ${result.diffId}, but the image config says ${layer.diffId}`);
       }
-      const record: LayerRecord = { ...layer, size: result.size, entries: result.entries };
+      const record: LayerRecord = { ...layer, size: result.size, tarSize: result.tarSize, entries: result.entries };
       await writeJsonAtomic(path.join(temp, 'layer.json'), record, { durable: false });
       try {
         await rename(temp, this.dirOf(layer.chainId));

@@ -37,6 +37,8 @@ export interface UnpackResult {
   diffId: string;
   /** Bytes of regular-file data written. */
   size: number;
+  /** Bytes of the uncompressed tar stream (what `image save` writes as the layer). */
+  tarSize: number;
   entries: number;
   whiteouts: number;
 }
@@ -106,7 +108,7 @@ export async function unpackLayer(source: AsyncIterable<Uint8Array>, root: strin
   }
   writer.finish();
   const diffId = hash ? `sha256:${hash.digest('hex')}` : (options.verifiedDiffId ?? '');
-  return { diffId, size: writer.bytes, entries, whiteouts: writer.whiteouts };
+  return { diffId, size: writer.bytes, tarSize: reader.bytes.consumed, entries, whiteouts: writer.whiteouts };
 }
 
 /** The filesystem side: every path goes through `safeLayerPath` and a parent check that refuses symlinks. */
