@@ -112,10 +112,12 @@ export class ContainerRuntime {
     this.exits = new ExitWatcher(this.dirs.exits);
   }
 
-  /** Make the directories and watch the exit directory. Safe to call again. */
+  private ready: Promise<void> | undefined;
+
+  /** Make the directories and watch the exit directory. Safe to call again (done once). */
   async setup(): Promise<void> {
-    await Promise.all(Object.values(this.dirs).map((dir) => ensureDirectory(dir, 0o711)));
-    this.exits.open();
+    this.ready ??= Promise.all(Object.values(this.dirs).map((dir) => ensureDirectory(dir, 0o711))).then(() => this.exits.open());
+    await this.ready;
   }
 
   close(): void {
@@ -242,6 +244,11 @@ export class ContainerRuntime {
     const exit = await readExitFile(files.exitFile);
     const oomKilled = exit !== undefined && (await this.oomMarked(files));
     if (exit) return { record, state: 'exited', exitCode: exit.exitCode, oomKilled };
+    // Fast path, no runc process: the init pid is still the one we started (same start time).
+    if (record.pid !== undefined && record.pidStartTime !== undefined && (await processStartTime(record.pid)) === record.pidStartTime) {
+      const state = record.paused ? 'paused' : record.startedAt ? 'running' : 'created';
+      return { record, state, pid: record.pid, oomKilled: false };
+    }
     const live = await this.runc.state(record.id);
     if (!live) return { record, state: 'unknown', oomKilled: false };
     if (live.status === 'stopped') return { record, state: 'exited', oomKilled };
@@ -270,19 +277,22 @@ export class ContainerRuntime {
     if (status.state !== 'running' && status.state !== 'paused' && status.state !== 'created') {
       throw new UserError(`container ${record.name} is not running`, { hint: 'start it first' });
     }
+    await this.signal(status, signal);
+  }
+
+  private async signal(status: ContainerStatus, signal: string): Promise<void> {
+    const { record } = status;
     const name = signal.startsWith('SIG') || /^\d+$/.test(signal) ? signal : `SIG${signal}`;
-    const pid = record.pid;
-    if (status.state === 'running' && pid !== undefined && record.pidStartTime !== undefined
-        && (await processStartTime(pid)) === record.pidStartTime) {
+    // statusOf checked the pid's start time just now: it is our container's init, not a reused pid.
+    if (status.state === 'running' && status.pid !== undefined && status.pid === record.pid) {
       try {
-        process.kill(pid, /^\d+$/.test(name) ? Number(name) : (name as NodeJS.Signals));
-        return;
+        process.kill(status.pid, /^\d+$/.test(name) ? Number(name) : (name as NodeJS.Signals));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-        return;
       }
+      return;
     }
-    await this.runc.kill(id, name);
+    await this.runc.kill(record.id, name);
   }
 
   /**
@@ -303,26 +313,33 @@ export class ContainerRuntime {
       await this.runc.kill(id, 'SIGKILL');
       return this.exits.wait(id, 10_000);
     }
-    if (status.state === 'paused') await this.runc.resume(id);
+    if (status.state === 'paused') {
+      await this.resume(id);
+      status.state = 'running';
+    }
     const exited = this.exits.wait(id, grace);
-    await this.kill(id, record.stopSignal);
+    await this.signal(status, record.stopSignal);
     const graceful = await exited;
     if (graceful) return graceful;
     const killed = this.exits.wait(id, 10_000);
-    await this.kill(id, 'SIGKILL').catch(() => undefined);
+    await this.signal(status, 'SIGKILL').catch(() => undefined);
     const status2 = await killed;
     if (!status2) throw new SystemError(`container ${record.name} did not exit after SIGKILL`, 'stop');
     return status2;
   }
 
   async pause(id: string): Promise<void> {
-    await this.requireRecord(id);
+    const record = await this.requireRecord(id);
     await this.runc.pause(id);
+    record.paused = true;
+    await writeContainerRecord(this.files(id), record);
   }
 
   async resume(id: string): Promise<void> {
-    await this.requireRecord(id);
+    const record = await this.requireRecord(id);
     await this.runc.resume(id);
+    record.paused = false;
+    await writeContainerRecord(this.files(id), record);
   }
 
   /** Remove the container: runtime state, bundle, exit file, record and log. A running one needs `force`. */
