@@ -101,12 +101,14 @@ function sendOnce(
       request.destroy();
       reject(describeNetworkError(error, method, url));
     };
-    // Idle timeout covers a stalled server; the connect timer covers a host that never answers SYN.
+    // Idle timeout covers a stalled server; the connect timer covers a host that never answers SYN. It
+    // starts when a new socket connects, not while the request waits for a free pooled socket.
     request.setTimeout(timeouts.idleMs, () => fail(new TimeoutError(`no answer within ${timeouts.idleMs} ms`)));
-    const connectTimer = setTimeout(() => fail(new TimeoutError(`no connection within ${timeouts.connectMs} ms`)), timeouts.connectMs);
+    let connectTimer: NodeJS.Timeout | undefined;
     request.on('socket', (socket) => {
-      if (!socket.connecting) clearTimeout(connectTimer);
-      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(() => fail(new TimeoutError(`no connection within ${timeouts.connectMs} ms`)), timeouts.connectMs);
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
     request.on('error', (error) => {
       clearTimeout(connectTimer);
