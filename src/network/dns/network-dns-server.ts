@@ -34,6 +34,8 @@ export class NetworkDnsServer {
   private readonly forwardOptions: ForwardOptions;
   private forwardsInFlight = 0;
   private boundPort = 0;
+  private closed = false;
+  private readonly connections = new Set<TcpSocket>();
 
   constructor(
     private readonly table: RecordTable,
@@ -82,6 +84,9 @@ export class NetworkDnsServer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    // server.close() waits for open connections; a client idling on one must not hold up a teardown.
+    for (const socket of this.connections) socket.destroy();
     await Promise.allSettled([
       new Promise<void>((resolve) => this.udp.close(() => resolve())),
       new Promise<void>((resolve) => this.tcp.close(() => resolve())),
@@ -98,9 +103,17 @@ export class NetworkDnsServer {
     if (outcome.kind === 'reply') {
       this.udp.send(outcome.buffer, 0, outcome.length, remote.port, remote.address, outcome.release);
     } else if (outcome.kind === 'forward') {
-      void this.forward(packet, outcome.query, outcome.upstreams, 'udp').then((answer) => {
-        this.udp.send(answer, remote.port, remote.address);
-      });
+      void this.forward(packet, outcome.query, outcome.upstreams, 'udp').then((answer) => this.sendUdp(answer, remote));
+    }
+  }
+
+  /** Send a late answer; the socket may have closed meanwhile (network removed), which is no error. */
+  private sendUdp(answer: Buffer, remote: RemoteInfo): void {
+    if (this.closed || answer.length === 0) return;
+    try {
+      this.udp.send(answer, remote.port, remote.address);
+    } catch {
+      // ERR_SOCKET_DGRAM_NOT_RUNNING after close: the client will time out, as it would anyway.
     }
   }
 
@@ -125,6 +138,8 @@ export class NetworkDnsServer {
 
   private onTcpConnection(socket: TcpSocket): void {
     const clientAddress = socket.remoteAddress ?? '';
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
     let pending: Buffer = Buffer.alloc(0);
     let inFlight = 0;
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());

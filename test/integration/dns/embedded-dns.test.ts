@@ -148,3 +148,16 @@ test('serving a second time on a taken address fails with a SystemError naming i
   await dns.stopServingNetwork('n');
   t.is(await dns.serveNetwork({ network: 'm', address: '127.53.9.1', port }), port);
 });
+
+test('a crashed worker is restarted with every server and record, on the same port', async (t) => {
+  const errors: Error[] = [];
+  const dns = await startTestDns(t, { upstreams: [], onError: (error) => errors.push(error) });
+  const port = await dns.serveNetwork({ network: 'n', address: '127.53.10.1', port: 0 });
+  await dns.addEndpoint({ network: 'n', containerId: 'c', ip: '127.53.10.5', names: ['phoenix'] });
+  await dns.crashWorkerForTest();
+  await dns.addEndpoint({ network: 'n', containerId: 'd', ip: '127.53.10.6', names: ['phoenix'] });
+  const response = await ask('127.53.10.1', port, { name: 'phoenix', type: RecordType.A }, { from: '127.53.10.5' });
+  t.deepEqual(response.answers.map((answer) => answer.data).sort(), ['127.53.10.5', '127.53.10.6']);
+  t.is(errors.length, 1);
+  t.regex(errors[0]?.message ?? '', /DNS worker exited/);
+});
