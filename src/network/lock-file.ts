@@ -3,13 +3,25 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemError } from '../errors.js';
 
+// Callers in one process queue here, so only one of them at a time polls the file (no backoff among siblings).
+const queues = new Map<string, Promise<unknown>>();
+
 /** Run `work` while holding the lock at `lockPath`; waits up to `timeoutMs` for another holder. */
 export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  await acquire(lockPath, timeoutMs);
+  const previous = queues.get(lockPath) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(async () => {
+    await acquire(lockPath, timeoutMs);
+    try {
+      return await work();
+    } finally {
+      await rm(lockPath, { force: true });
+    }
+  });
+  queues.set(lockPath, run);
   try {
-    return await work();
+    return await run;
   } finally {
-    await rm(lockPath, { force: true });
+    if (queues.get(lockPath) === run) queues.delete(lockPath);
   }
 }
 

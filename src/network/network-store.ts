@@ -50,6 +50,9 @@ export interface NetworkRecord {
   hostForwardAccept?: boolean;
 }
 
+/** A change to the records, run under the lock with every record read once for the whole batch. */
+export type RecordMutator<T> = (records: NetworkRecord[], changed: Set<NetworkRecord>) => T | Promise<T>;
+
 export class NetworkStore {
   readonly directory: string;
   constructor(paths: StatePaths) {
@@ -60,6 +63,51 @@ export class NetworkStore {
   async locked<T>(work: () => Promise<T>): Promise<T> {
     await ensureDirectory(this.directory, 0o700);
     return withFileLock(path.join(this.directory, '.lock'), work);
+  }
+
+  /**
+   * Change records under the lock. Calls made while a transaction runs are coalesced into the next one: one lock, one
+   * read of the records and one write per changed record for all of them, so 50 parallel attachments cost one pass,
+   * not 50. A mutator must either throw before changing anything or mark what it changed in `changed`.
+   */
+  transact<T>(mutator: RecordMutator<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ mutator, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private waiting: { mutator: RecordMutator<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  private draining = false;
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    // Let the callers of this tick join the batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.waiting.length) {
+      const batch = this.waiting;
+      this.waiting = [];
+      const settled: (() => void)[] = [];
+      try {
+        await this.locked(async () => {
+          const records = await this.list();
+          const changed = new Set<NetworkRecord>();
+          for (const entry of batch) {
+            try {
+              const value = await entry.mutator(records, changed);
+              settled.push(() => entry.resolve(value));
+            } catch (error) {
+              settled.push(() => entry.reject(error));
+            }
+          }
+          await Promise.all([...changed].map((record) => this.write(record)));
+        });
+        for (const settle of settled) settle();
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.draining = false;
   }
 
   async list(): Promise<NetworkRecord[]> {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { ServicePortConfig } from '../spec/model.js';
-import { type NetworkContext, findNetwork } from './bridge-network.js';
+import type { NetworkContext } from './bridge-network.js';
 import { applyNftDeletions, applyNftScript, portForwardScript } from './firewall.js';
 import { allocateAddress } from './ipam.js';
 import { parseIpv4, parsePrefix } from './ipv4.js';
@@ -80,22 +80,20 @@ export async function createSandbox(context: NetworkContext, request: SandboxReq
   if (portRequests.length && ordered.length === 0) {
     throw new UserError('published ports need a network', { keyPath: request.portsKeyPath, hint: 'network_mode none or host cannot publish ports' });
   }
-  for (const endpoint of ordered) await findNetwork(context, endpoint.network);
-
-  const { interfaces, ports, specs } = await context.store.locked(async () => {
-    const records = await context.store.list();
-    const byName = (name: string): NetworkRecord => {
+  const { interfaces, ports, specs, portNetwork } = await context.store.transact(async (records, changed) => {
+    const byName = (name: string, keyPath: string): NetworkRecord => {
       const record = records.find((candidate) => candidate.name === name || candidate.id === name);
-      if (!record) throw new UserError(`network "${name}" does not exist`);
+      if (!record) throw new UserError(`network "${name}" does not exist`, { keyPath, hint: 'declare it under the top-level networks:' });
       return record;
     };
+    // Everything is decided first; records change only once nothing can fail any more.
     const attached: AttachedInterface[] = [];
     const interfaceSpecs: InterfaceSpec[] = [];
-    const touched = new Map<string, NetworkRecord>();
+    const endpointRecords: [NetworkRecord, EndpointRecord][] = [];
     let defaultRouteTaken = false;
     for (const [index, endpoint] of ordered.entries()) {
-      const record = byName(endpoint.network);
-      if (touched.has(record.id) || record.endpoints[request.container]) {
+      const record = byName(endpoint.network, endpoint.keyPath);
+      if (endpointRecords.some(([other]) => other === record) || record.endpoints[request.container]) {
         throw new UserError(`container ${request.container} is already on network ${record.name}`, { keyPath: endpoint.keyPath });
       }
       const taken = new Set(Object.values(record.endpoints).map((existing) => existing.address));
@@ -117,19 +115,19 @@ export async function createSandbox(context: NetworkContext, request: SandboxReq
         ...(record.mtu ? { mtu: record.mtu } : {}),
         ...(hasDefaultRoute ? { defaultGateway: record.addressing.gateway } : {}),
       });
-      record.endpoints[request.container] = { container: request.container, address, mac, ifname, hostIfname, netnsPath } satisfies EndpointRecord;
-      touched.set(record.id, record);
+      endpointRecords.push([record, { container: request.container, address, mac, ifname, hostIfname, netnsPath }]);
     }
-    const held = records.flatMap((record) => record.ports);
-    const published = await choosePorts(portRequests, held);
-    const first = attached[0];
-    const firstRecord = ordered[0] ? byName(ordered[0].network) : undefined;
-    if (firstRecord && first) {
-      firstRecord.ports.push(...published.map((port): PortRecord => ({ container: request.container, ...port, containerIp: first.address })));
+    const published = await choosePorts(portRequests, records.flatMap((record) => record.ports));
+    // Records before kernel objects: a crash after this point leaves objects that recovery finds through them.
+    for (const [record, endpoint] of endpointRecords) {
+      record.endpoints[request.container] = endpoint;
+      changed.add(record);
     }
-    // Records first: a crash after this point leaves objects that recovery finds through them.
-    await Promise.all([...touched.values()].map((record) => context.store.write(record)));
-    return { interfaces: attached, ports: published, specs: interfaceSpecs };
+    const [first] = endpointRecords;
+    if (first && published.length) {
+      first[0].ports.push(...published.map((port): PortRecord => ({ container: request.container, ...port, containerIp: first[1].address })));
+    }
+    return { interfaces: attached, ports: published, specs: interfaceSpecs, portNetwork: first?.[0].id };
   });
 
   try {
@@ -137,10 +135,8 @@ export async function createSandbox(context: NetworkContext, request: SandboxReq
     await createNetnsFile(netnsPath);
     await context.netlink.setupSandbox(netnsPath, true, specs);
     const first = interfaces[0];
-    const firstNetwork = ordered[0];
-    if (ports.length && first && firstNetwork) {
-      const record = await findNetwork(context, firstNetwork.network);
-      await applyNftScript(portForwardScript(record.id, ports.map((port) => ({ ...port, containerIp: first.address })), 'add'));
+    if (ports.length && first && portNetwork) {
+      await applyNftScript(portForwardScript(portNetwork, ports.map((port) => ({ ...port, containerIp: first.address })), 'add'));
     }
   } catch (error) {
     const cleanup = await removeSandbox(context, request.container);
@@ -173,20 +169,18 @@ export async function removeSandbox(context: NetworkContext, container: string):
   const netnsPath = netnsPathFor(context.paths, container);
   await removeNetns(netnsPath).catch((error: Error) => errors.push(error));
   await context.store
-    .locked(async () => {
-      const records = await context.store.list();
+    .transact(async (records, changed) => {
       let script = '';
-      const changed: NetworkRecord[] = [];
       for (const record of records) {
         const ports = record.ports.filter((port) => port.container === container);
         if (!record.endpoints[container] && ports.length === 0) continue;
         script += portForwardScript(record.id, ports, 'delete');
         delete record.endpoints[container];
         record.ports = record.ports.filter((port) => port.container !== container);
-        changed.push(record);
+        changed.add(record);
       }
+      // Still under the lock: the port must be out of the map before another container may take it.
       await applyNftDeletions(script).catch((error: Error) => errors.push(error));
-      await Promise.all(changed.map((record) => context.store.write(record)));
     })
     .catch((error: Error) => errors.push(error));
   return errors;
