@@ -220,6 +220,12 @@ export class ContainerRuntime {
 
   async start(id: string): Promise<void> {
     const record = await this.requireRecord(id);
+    const status = await this.statusOf(record, this.files(id));
+    if (status.state !== 'created') {
+      throw new UserError(`container ${record.name} cannot be started: it is ${status.state}`, {
+        hint: 'a container runs once; remove it and create it again',
+      });
+    }
     await this.runc.start(id);
     record.startedAt = new Date().toISOString();
     record.stopRequested = false;

@@ -1,6 +1,9 @@
 // The OCI runtime binary (runc) as a small typed interface: one process per lifecycle step.
 import { execFile, spawn } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
+import path from 'node:path';
 import { SystemError } from '../errors.js';
 
 export const RUNC_BINARY = '/usr/sbin/runc';
@@ -61,8 +64,30 @@ export class RuncCli {
     return parsed ?? [];
   }
 
+  /**
+   * Start a created container. This is what `runc start` does, without its process: read the
+   * container's exec fifo (init blocks writing to it, then execs, which closes it) and remove the
+   * fifo (runc reads "created" from its presence). Falls back to `runc start` if the fifo is absent.
+   */
   async start(id: string): Promise<void> {
-    await this.run(['start', id], 'start');
+    const fifo = path.join(this.root, id, 'exec.fifo');
+    let data: Buffer;
+    // If init died before writing, our read would wait for a writer forever (and hold a libuv
+    // thread): after a while become that writer ourselves and close, which ends the read empty.
+    const guard = setTimeout(() => {
+      void open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).then((handle) => handle.close(), () => undefined);
+    }, 5000);
+    try {
+      data = await readFile(fifo);
+    } catch (error) {
+      clearTimeout(guard);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new SystemError((error as Error).message, 'runc start');
+      await this.run(['start', id], 'start');
+      return;
+    }
+    clearTimeout(guard);
+    await rm(fifo, { force: true });
+    if (data.length === 0) throw new SystemError('the container process ended before it could be started', 'runc start');
   }
 
   async kill(id: string, signal: string, all = false): Promise<void> {

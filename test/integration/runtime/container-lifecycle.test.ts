@@ -87,3 +87,15 @@ test('a created but never started container can be deleted', async (t) => {
   await f.runtime.delete(id);
   await assertNothingLeft(t, f.runtime, id);
 });
+
+test('start of a container that already ran, or whose process died before start, is a clear error', async (t) => {
+  const f = await runtimeFixture(t);
+  const ran = await f.run({ command: ['true'] });
+  await f.runtime.wait(ran, 5000);
+  await t.throwsAsync(f.runtime.start(ran), { instanceOf: UserError, message: /cannot be started: it is exited/ });
+  const died = await f.create({ command: ['sleep', '300'] });
+  const exited = f.runtime.wait(died, 5000);
+  await f.runtime.runc.kill(died, 'SIGKILL');
+  await exited;
+  await t.throwsAsync(f.runtime.start(died), { instanceOf: UserError, message: /cannot be started/ });
+});
