@@ -10,6 +10,7 @@ import { LayerStore, chainIdsOf } from './layer-store.js';
 import { type ImageConfig, type ImageManifest, MEDIA_TYPE, isManifestMediaType } from './media-types.js';
 import { type IndexedImage, type ReferenceIndex, readIndex, updateIndex } from './reference-index.js';
 import { type ImageReference, formatImageReference, parseImageReference, repositoryName } from './reference.js';
+import { imagesInUseByRootfs } from './rootfs.js';
 import { DEFAULT_TAR_LIMITS, type TarLimits } from './tar-reader.js';
 
 /** Whether a container still uses an image (the runtime answers; until then nothing is in use). */
@@ -314,5 +315,7 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
 
 /** Open (creating when absent) the image store under `paths.root`. */
 export async function openImageStore(paths: StatePaths, options: ImageStoreOptions = {}): Promise<ImageStore> {
-  return new ImageStore(await openBlobStore(paths, options), options);
+  // Until container records exist, an image is in use while a prepared rootfs names it.
+  const inUse = options.inUse ?? (async (image: ImageRecord) => (await imagesInUseByRootfs(paths)).has(image.id));
+  return new ImageStore(await openBlobStore(paths, options), { ...options, inUse });
 }
