@@ -77,6 +77,8 @@ export class RecordTable {
     if (endpoint.ip !== undefined && !a) throw new RangeError(`not an IPv4 address: ${endpoint.ip}`);
     if (endpoint.ipv6 !== undefined && !aaaa) throw new RangeError(`not an IPv6 address: ${endpoint.ipv6}`);
     const names = [...new Set(endpoint.names.map(canonicalName).filter((name) => name !== ''))];
+    // Every name must fit the wire (labels ≤ 63, ≤ 255 bytes); encodeName throws a RangeError otherwise.
+    for (const name of names) encodeName(name);
     const ptrName = names[0];
     const addresses = [endpoint.ip, endpoint.ipv6].filter((address): address is string => address !== undefined);
     const entry: Entry = {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import test from 'ava';
 import { Rcode, RecordType } from '../../../src/network/dns/dns-wire.js';
 import { encodeQuery } from '../../unit/dns/dns-test-codec.js';
@@ -160,4 +161,31 @@ test('a crashed worker is restarted with every server and record, on the same po
   t.deepEqual(response.answers.map((answer) => answer.data).sort(), ['127.53.10.5', '127.53.10.6']);
   t.is(errors.length, 1);
   t.regex(errors[0]?.message ?? '', /DNS worker exited/);
+});
+
+test('TCP: two queries in one write get two answers; a response sent as a query closes the connection', async (t) => {
+  const dns = await startTestDns(t, { upstreams: [] });
+  const port = await dns.serveNetwork({ network: 'n', address: '127.53.11.1', port: 0 });
+  await dns.addEndpoint({ network: 'n', containerId: 'c', ip: '127.53.11.5', names: ['one', 'two'] });
+  const frame = (packet: Buffer) => Buffer.concat([Buffer.from([packet.length >> 8, packet.length & 0xff]), packet]);
+  const socket = connect({ host: '127.53.11.1', port, localAddress: '127.53.11.5' });
+  t.teardown(() => socket.destroy());
+  const answers: number[] = [];
+  let received = Buffer.alloc(0);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    while (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
+      answers.push(received.readUInt16BE(2));
+      received = received.subarray(2 + received.readUInt16BE(0));
+    }
+    if (answers.length === 2) {
+      const response = encodeQuery({ id: 3, name: 'one', type: RecordType.A });
+      response[2] = 0x81;
+      socket.write(frame(response));
+    }
+  });
+  socket.write(Buffer.concat([frame(encodeQuery({ id: 1, name: 'one', type: RecordType.A })), frame(encodeQuery({ id: 2, name: 'two', type: RecordType.A }))]));
+  await closed;
+  t.deepEqual(answers.sort(), [1, 2]);
 });
