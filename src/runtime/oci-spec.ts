@@ -5,8 +5,6 @@ export interface RuntimeSpec {
   process: RuntimeProcess;
   root: { path: string; readonly: boolean };
   hostname?: string;
-  /** Not in 1.0.2 but read by runc 1.1 (runtime-spec 1.1 field). */
-  domainname?: string;
   mounts: RuntimeMount[];
   annotations?: Record<string, string>;
   linux: RuntimeLinux;

@@ -214,6 +214,8 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
     { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
     facts.netnsPath ? { type: 'network', path: facts.netnsPath } : { type: 'network' },
   ];
+  // runc 1.1 predates the spec's `domainname` field; the UTS namespace takes it as a sysctl.
+  const sysctl: Record<string, string> = { ...(service.domainname ? { 'kernel.domainname': service.domainname } : {}), ...(service.sysctls ?? {}) };
   const annotations: Record<string, string> = { ...(facts.annotations ?? {}) };
   for (const [key, value] of Object.entries(service.labels ?? {})) annotations[key] = value;
   if (service.extra_hosts?.length) annotations['berth.extra-hosts'] = service.extra_hosts.join(',');
@@ -239,7 +241,6 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
     },
     root: { path: facts.rootfs, readonly: service.read_only === true },
     hostname,
-    ...(service.domainname ? { domainname: service.domainname } : {}),
     mounts: resolveMounts(service, facts, privileged, init),
     ...(Object.keys(annotations).length ? { annotations } : {}),
     linux: {
@@ -247,7 +248,7 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
       cgroupsPath: facts.cgroupsPath ?? `berth/${facts.id}`,
       resources: resolveResources(service, facts.devices, privileged),
       ...(facts.devices.length ? { devices: [...facts.devices] } : {}),
-      ...(service.sysctls && Object.keys(service.sysctls).length ? { sysctl: { ...service.sysctls } } : {}),
+      ...(Object.keys(sysctl).length ? { sysctl } : {}),
       ...(security.seccomp && !privileged ? { seccomp: defaultSeccompProfile(capabilities) } : {}),
       ...(privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
       rootfsPropagation: 'rprivate',

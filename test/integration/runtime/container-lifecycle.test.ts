@@ -99,3 +99,16 @@ test('start of a container that already ran, or whose process died before start,
   await exited;
   await t.throwsAsync(f.runtime.start(died), { instanceOf: UserError, message: /cannot be started/ });
 });
+
+test('tty: the process has a terminal and its output is logged; stdin_open keeps stdin open', async (t) => {
+  const f = await runtimeFixture(t);
+  const withTty = await f.run({ tty: true, command: ['sh', '-c', 'tty; echo term=$TERM'] });
+  t.is((await f.runtime.wait(withTty, 10_000))?.exitCode, 0);
+  const text = await logText(f.runtime, withTty);
+  t.regex(text, /\/dev\/pts\/0/);
+  t.regex(text, /term=xterm/);
+  const open = await f.run({ stdin_open: true, command: ['cat'] });
+  t.is(await f.runtime.wait(open, 500), undefined, 'cat should still wait for input');
+  const closed = await f.run({ command: ['cat'] });
+  t.is((await f.runtime.wait(closed, 10_000))?.exitCode, 0);
+});

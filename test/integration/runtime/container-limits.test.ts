@@ -54,3 +54,15 @@ test('ulimits, cpus, cpu_shares and oom_score_adj reach the container', async (t
   });
   t.deepEqual(output.trim().split('\n'), ['512', '1024', '50000', '256', '200']);
 });
+
+test('sysctls, domainname and devices reach the container', async (t) => {
+  const f = await runtimeFixture(t);
+  const { exitCode, output } = await runToExit(f, {
+    sysctls: { 'net.ipv4.ip_forward': '1' },
+    domainname: 'example.test',
+    devices: [{ source: '/dev/null', target: '/dev/sink', permissions: 'rwm' }],
+    command: ['sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname; echo data > /dev/sink && echo sink-ok; ls -l /dev/sink | cut -c1'],
+  });
+  t.is(exitCode, 0, output);
+  t.deepEqual(output.trim().split('\n'), ['1', 'example.test', 'sink-ok', 'c']);
+});

@@ -133,7 +133,7 @@ test('shm_size, read_only, hostname, domainname', (t) => {
   t.true(spec.mounts.find((mount) => mount.destination === '/dev/shm')?.options.includes('size=1048576'));
   t.true(spec.root.readonly);
   t.is(spec.hostname, 'h');
-  t.is(spec.domainname, 'example.org');
+  t.deepEqual(spec.linux.sysctl, { 'kernel.domainname': 'example.org' });
 });
 
 test('seccomp: Docker-like default, widened by CAP_SYS_ADMIN, off with seccomp:unconfined', (t) => {
