@@ -59,8 +59,10 @@ function remember<T extends http.Agent>(agent: T): T {
 
 /** Close idle keep-alive sockets (tests and short-lived commands call this so the process can exit). */
 export function closeIdleRegistryConnections(): void {
-  // A destroyed agent stays usable: its next request opens a new socket.
-  for (const agent of agents) agent.destroy();
+  // Only free sockets: other requests of this process (parallel pulls) may be using the busy ones.
+  for (const agent of agents) {
+    for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -70,7 +72,17 @@ export async function sendHttp(request: HttpRequest, timeouts: HttpTimeouts = DE
   let url = new URL(request.url);
   let headers: Record<string, string> = { ...request.headers };
   for (let hop = 0; ; hop++) {
-    const response = await sendOnce(request.method, url, headers, request.body, request.ca, timeouts);
+    let response: HttpResponse;
+    try {
+      response = await sendOnce(request.method, url, headers, request.body, request.ca, timeouts);
+    } catch (error) {
+      // A pooled socket the server closed while idle fails at once; a replayable request gets one fresh try.
+      const replayable = request.body === undefined || request.body instanceof Uint8Array;
+      if (!(error instanceof StaleSocketError) || !replayable) throw error instanceof StaleSocketError ? error.failure : error;
+      response = await sendOnce(request.method, url, headers, request.body, request.ca, timeouts).catch((again: unknown) => {
+        throw again instanceof StaleSocketError ? again.failure : again;
+      });
+    }
     const location = response.headers.location;
     if (!REDIRECTS.has(response.status) || location === undefined || hop >= (request.maxRedirects ?? 0)) return response;
     response.body.resume();
@@ -112,6 +124,12 @@ function sendOnce(
     });
     request.on('error', (error) => {
       clearTimeout(connectTimer);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (request.reusedSocket && !settled && (code === 'ECONNRESET' || code === 'EPIPE')) {
+        settled = true;
+        reject(new StaleSocketError(describeNetworkError(error, method, url)));
+        return;
+      }
       fail(error);
     });
     request.on('response', (response) => {
@@ -140,6 +158,13 @@ function sendOnce(
       })();
     }
   });
+}
+
+/** The request failed on a reused keep-alive socket before any answer: safe to send again on a new one. */
+class StaleSocketError extends Error {
+  constructor(readonly failure: SystemError) {
+    super(failure.message);
+  }
 }
 
 class TimeoutError extends Error {

@@ -250,3 +250,28 @@ test('a registry that accepts the connection but never answers times out', async
   t.true(Date.now() - started < 2000);
   t.regex(error?.message ?? '', /cannot reach registry 127\.0\.0\.1:\d+: no answer within 500 ms/);
 });
+
+test('a keep-alive connection the server dropped is replaced for a GET, not reported', async (t) => {
+  // A raw server: each connection answers its first request, and resets on the second, as a server whose idle timeout just fired.
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    let requests = 0;
+    socket.on('data', (data) => {
+      if (!data.toString('latin1').includes('\r\n\r\n')) return;
+      requests++;
+      if (requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}');
+      else socket.resetAndDestroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  const client = await RegistryClient.connect(`127.0.0.1:${(server.address() as AddressInfo).port}`, anonymous);
+  await client.ping();
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the first socket is back in the pool
+  await client.ping();
+  t.is(sockets.length, 2, 'the second ping went over a new connection');
+});
