@@ -35,6 +35,8 @@ export interface DnsperfResult {
 }
 
 export interface DnsBenchmarkResult extends DnsperfResult {
+  /** Milliseconds from `removeEndpoint` being called until the worker confirmed (the name is gone then). */
+  removal: { p50Ms: number; p99Ms: number; samples: number };
   services: number;
   replicas: number;
   clients: number;
@@ -78,11 +80,25 @@ export async function runDnsBenchmark(options: DnsBenchmarkOptions = {}): Promis
       const verbose = await runCommand([...(options.commandPrefix ?? []), 'dnsperf', ...args, '-l', String(percentileSeconds), '-v']);
       percentiles = latencyPercentiles(verbose);
     }
-    return { ...throughput, ...(percentiles ? { percentiles } : {}), services, replicas, clients, seconds };
+    const removal = await measureRemoval(dns);
+    return { ...throughput, ...(percentiles ? { percentiles } : {}), removal, services, replicas, clients, seconds };
   } finally {
     await dns.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Add and remove a throwaway endpoint 200 times, timing each removal's round trip to the worker. */
+async function measureRemoval(dns: EmbeddedDns): Promise<DnsBenchmarkResult['removal']> {
+  const samples: number[] = [];
+  for (let round = 0; round < 200; round++) {
+    await dns.addEndpoint({ network: 'bench', containerId: 'transient', ip: '10.99.0.1', names: ['transient'] });
+    const started = performance.now();
+    await dns.removeEndpoint({ network: 'bench', containerId: 'transient' });
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50Ms: round(samples[100] ?? Number.NaN), p99Ms: round(samples[197] ?? Number.NaN), samples: samples.length };
 }
 
 /** The DNS result as rows for bench/run.ts's table: qps (higher is better) and latency percentiles. */
@@ -90,6 +106,7 @@ export async function benchDns(options: DnsBenchmarkOptions = {}): Promise<Bench
   const result = await runDnsBenchmark(options);
   const row = (scenario: string, unit: string, value: number): BenchResult => ({ scenario, unit, samples: 1, median: value, p90: value, min: value, max: value });
   const rows = [row(`dns: dnsperf -c ${result.clients} qps (${result.lost} lost)`, 'q/s', Math.round(result.qps)), row('dns: average latency', 'ms', round(result.latency.averageMs))];
+  rows.push(row('dns: removeEndpoint round trip p50', 'ms', result.removal.p50Ms));
   if (result.percentiles) {
     rows.push(row('dns: p50 latency', 'ms', round(result.percentiles.p50Ms)), row('dns: p99 latency', 'ms', round(result.percentiles.p99Ms)));
   }
