@@ -36,11 +36,16 @@ export function capabilityMask(names: readonly string[]): string {
   return mask.toString(16).padStart(16, '0');
 }
 
-/** This process's bounding set: a container can never hold more (here CAP_SYS_RESOURCE is missing). */
+let boundingSet: string[] | undefined;
+
+/** This process's bounding set: a container can never hold more (here CAP_SYS_RESOURCE is missing). Read once: it can only shrink. */
 export function hostBoundingCapabilities(): string[] {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const match = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
-  return match?.[1] ? capabilitiesFromMask(match[1]) : [...CAPABILITY_NAMES];
+  if (!boundingSet) {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const match = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+    boundingSet = match?.[1] ? capabilitiesFromMask(match[1]) : [...CAPABILITY_NAMES];
+  }
+  return boundingSet;
 }
 
 /** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN; `ALL` stays ALL. */

@@ -210,10 +210,13 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
   let args = resolveArgs(service, image);
   if (init) args = [INIT_PATH_IN_CONTAINER, '--', ...args];
   const rlimits = resolveRlimits(service, facts.hostHardLimits);
-  const namespaces: RuntimeSpec['linux']['namespaces'] = [
-    { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
-    facts.netnsPath ? { type: 'network', path: facts.netnsPath } : { type: 'network' },
-  ];
+  // `host` shares the engine's namespace (no entry); otherwise a new one, or the prepared netns file.
+  const namespaces: RuntimeSpec['linux']['namespaces'] = [{ type: 'mount' }, { type: 'uts' }];
+  if (service.pid !== 'host') namespaces.push({ type: 'pid' });
+  if (service.ipc !== 'host') namespaces.push({ type: 'ipc' });
+  if (service.network_mode !== 'host') {
+    namespaces.push(facts.netnsPath ? { type: 'network', path: facts.netnsPath } : { type: 'network' });
+  }
   // runc 1.1 predates the spec's `domainname` field; the UTS namespace takes it as a sysctl.
   const sysctl: Record<string, string> = { ...(service.domainname ? { 'kernel.domainname': service.domainname } : {}), ...(service.sysctls ?? {}) };
   const annotations: Record<string, string> = { ...(facts.annotations ?? {}) };

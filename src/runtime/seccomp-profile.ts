@@ -98,8 +98,20 @@ function archSpecificSyscalls(): string[] {
   }
 }
 
-/** The default profile for a container holding `capabilities` (as Docker, the profile widens with them). */
+const profiles = new Map<string, LinuxSeccomp>();
+
+/** The default profile for a container holding `capabilities` (as Docker, the profile widens with them). Shared per capability set: do not mutate. */
 export function defaultSeccompProfile(capabilities: readonly string[]): LinuxSeccomp {
+  const key = [...capabilities].sort().join(',');
+  let profile = profiles.get(key);
+  if (!profile) {
+    profile = buildProfile(capabilities);
+    profiles.set(key, profile);
+  }
+  return profile;
+}
+
+function buildProfile(capabilities: readonly string[]): LinuxSeccomp {
   const held = new Set(capabilities);
   const allowed = new Set([...words(ALWAYS_ALLOWED), ...archSpecificSyscalls()]);
   for (const [capability, names] of Object.entries(ALLOWED_WITH_CAPABILITY)) {

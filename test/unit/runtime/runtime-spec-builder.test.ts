@@ -211,3 +211,9 @@ test('devices get a node and a cgroup rule with their permissions; sysctls, labe
   t.is(spec.annotations?.['org.opencontainers.image.stopSignal'], 'SIGINT');
   t.deepEqual(spec.linux.namespaces.find((ns) => ns.type === 'network'), { type: 'network', path: '/run/berth/netns/x' });
 });
+
+test('pid, ipc and network_mode host share the engine\'s namespaces', (t) => {
+  const types = (service: ServiceConfig): string[] => build(service).linux.namespaces.map((ns) => ns.type).sort();
+  t.deepEqual(types({}), ['ipc', 'mount', 'network', 'pid', 'uts']);
+  t.deepEqual(types({ pid: 'host', ipc: 'host', network_mode: 'host' }), ['mount', 'uts']);
+});
