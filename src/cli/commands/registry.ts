@@ -80,9 +80,9 @@ export function registerRegistryCommands(program: Command, context: CommandConte
     .action(withConnections(async (services: string[], options: TransferOptions & { ignorePullFailures?: boolean; policy: string }, command: Command) => {
       const images = await serviceImages(services, command, context);
       const committer = await openCommitter(statePathsFromEnv(context.env));
-      await forEachImage(images, options.ignorePullFailures === true, context, async (ref) => {
+      await forEachImage(images, options.ignorePullFailures === true, context, async ({ ref, platform }) => {
         if (options.policy === 'missing' && (await committer.find(formatImageReference(ref))) !== undefined) return;
-        await pullOne(ref, committer, clientOptions(), context, options.quiet === true);
+        await pullOne(ref, committer, { ...clientOptions(), ...(platform !== undefined ? { platform } : {}) }, context, options.quiet === true);
       });
     }));
 
@@ -95,7 +95,7 @@ export function registerRegistryCommands(program: Command, context: CommandConte
     .action(withConnections(async (services: string[], options: TransferOptions & { ignorePushFailures?: boolean }, command: Command) => {
       const images = await serviceImages(services, command, context);
       const committer = await openCommitter(statePathsFromEnv(context.env));
-      await forEachImage(images, options.ignorePushFailures === true, context, (ref) => pushOne(ref, committer, clientOptions(), context, options.quiet === true));
+      await forEachImage(images, options.ignorePushFailures === true, context, ({ ref }) => pushOne(ref, committer, clientOptions(), context, options.quiet === true));
     }));
 
   program
@@ -195,26 +195,33 @@ function progressPrinter<E extends { digest: string; done: number; total: number
   };
 }
 
-async function serviceImages(services: string[], command: Command, context: CommandContext): Promise<ImageReference[]> {
+interface ServiceImage {
+  readonly ref: ImageReference;
+  /** The service's `platform:`, when it names one. */
+  readonly platform: Platform | undefined;
+}
+
+async function serviceImages(services: string[], command: Command, context: CommandContext): Promise<ServiceImage[]> {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const loaded = await loadProject({ ...toLoadOptions(globals, context.cwd), env: context.env, ...(services.length ? { services } : {}) });
   reportWarnings(loaded.warnings, context.stderr);
   const wanted = services.length > 0 ? services : Object.keys(loaded.project.services);
-  const images = new Map<string, ImageReference>();
+  const images = new Map<string, ServiceImage>();
   for (const name of wanted) {
-    const image = loaded.project.services[name]?.image;
-    if (image === undefined) continue; // build-only services have nothing to pull or push
-    const ref = parseReference(image, `services.${name}.image`);
-    images.set(formatImageReference(ref), ref);
+    const service = loaded.project.services[name];
+    if (service?.image === undefined) continue; // build-only services have nothing to pull or push
+    const ref = parseReference(service.image, `services.${name}.image`);
+    images.set(formatImageReference(ref), { ref, platform: parsePlatform(service.platform, `services.${name}.platform`) });
   }
   return [...images.values()];
 }
 
-async function forEachImage(images: ImageReference[], ignoreFailures: boolean, context: CommandContext, work: (ref: ImageReference) => Promise<void>): Promise<void> {
+async function forEachImage(images: ServiceImage[], ignoreFailures: boolean, context: CommandContext, work: (image: ServiceImage) => Promise<void>): Promise<void> {
   const failures: UserError[] = [];
-  await mapBounded(images, SERVICE_CONCURRENCY, async (ref) => {
+  await mapBounded(images, SERVICE_CONCURRENCY, async (image) => {
+    const { ref } = image;
     try {
-      await work(ref);
+      await work(image);
     } catch (error) {
       if (!ignoreFailures) throw error;
       failures.push(new UserError(`${familiarImageReference(ref)}: ${error instanceof Error ? error.message : String(error)}`));
@@ -232,10 +239,10 @@ function parseReference(text: string, keyPath?: string): ImageReference {
   }
 }
 
-function parsePlatform(text: string | undefined): Platform | undefined {
+function parsePlatform(text: string | undefined, keyPath?: string): Platform | undefined {
   if (text === undefined) return undefined;
   const [os, architecture, variant] = text.split('/');
-  if (!os || !architecture) throw new UserError(`invalid platform "${text}": expected os/arch[/variant]`, { hint: 'for example linux/amd64 or linux/arm64/v8' });
+  if (!os || !architecture) throw new UserError(`invalid platform "${text}": expected os/arch[/variant]`, { hint: 'for example linux/amd64 or linux/arm64/v8', keyPath });
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 

@@ -190,7 +190,7 @@ test('an index without linux/amd64 names the platforms it has', async (t) => {
   t.is(error instanceof UserError ? error.hint : '', 'it has: linux/arm64/v8, windows/amd64');
 });
 
-test('an index picks linux/amd64, and a blob GET follows a redirect to another host without the Authorization header', async (t) => {
+test('an index picks linux/amd64 (another platform when asked), and a blob GET follows a redirect to another host without the Authorization header', async (t) => {
   const amd = manifestOf([{ data: layer }]);
   const arm = manifestOf([{ data: otherLayer }]);
   const index = Buffer.from(
@@ -213,6 +213,8 @@ test('an index picks linux/amd64, and a blob GET follows a redirect to another h
     if (request.headers.authorization !== 'Basic dTpw') return void response.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
     if (url.endsWith(`/manifests/1`)) return void response.writeHead(200, { 'content-type': MEDIA_TYPE.dockerManifestList }).end(index);
     if (url.endsWith(`/manifests/${digestOf(amd)}`)) return void response.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest }).end(amd);
+    if (url.endsWith(`/manifests/${digestOf(arm)}`)) return void response.writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest }).end(arm);
+    if (url.endsWith(`/blobs/${digestOf(otherLayer)}`)) return void response.writeHead(200).end(otherLayer);
     if (url.endsWith(`/blobs/${digestOf(config)}`)) return void response.writeHead(200).end(config);
     if (url.endsWith(`/blobs/${digestOf(layer)}`)) return void response.writeHead(307, { location: `http://${storage}/signed/layer?sig=1` }).end();
     response.writeHead(404).end();
@@ -224,6 +226,10 @@ test('an index picks linux/amd64, and a blob GET follows a redirect to another h
   t.true(await blobs.has(digestOf(layer)));
   t.true(await blobs.has(digestOf(index)), 'the index is kept beside the manifest');
   t.deepEqual(storageAuth, [undefined]);
+  // Another platform, when asked for, gets its own manifest.
+  const arm64 = await fetchImageBlobs(parseImageReference(`${host}/app:1`), blobs, { credentials: async () => ({ username: 'u', password: 'p' }), platform: { os: 'linux', architecture: 'arm64' } });
+  t.is(arm64.manifestDigest, digestOf(arm));
+  t.true(await blobs.has(digestOf(otherLayer)));
 });
 
 test('an unreachable registry (closed port) fails at once with a clear error', async (t) => {
