@@ -65,6 +65,12 @@ export class NetworkDnsServer {
         resolve();
       });
     }).catch((error: unknown) => {
+      this.closed = true;
+      try {
+        this.udp.close();
+      } catch {
+        // never bound: nothing to close
+      }
       throw bindError(error, 'udp', address, port);
     });
     this.boundPort = this.udp.address().port;
@@ -77,6 +83,7 @@ export class NetworkDnsServer {
         });
       });
     } catch (error) {
+      this.closed = true;
       this.udp.close();
       throw bindError(error, 'tcp', address, this.boundPort);
     }
