@@ -1,5 +1,5 @@
 // A cross-process lock on a file: created exclusively, holding the owner's pid, taken over when that pid is gone.
-import { open, readFile, rm } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemError } from '../errors.js';
 
@@ -14,7 +14,7 @@ export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, 
     try {
       return await work();
     } finally {
-      await rm(lockPath, { force: true });
+      rmSync(lockPath, { force: true });
     }
   });
   queues.set(lockPath, run);
@@ -28,16 +28,20 @@ export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, 
 async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    // Synchronous on purpose: a few small syscalls cost microseconds, each thread-pool round trip far more.
     try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      const fd = openSync(lockPath, 'wx', 0o600);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    if (await holderIsGone(lockPath)) {
-      await rm(lockPath, { force: true });
+    if (holderIsGone(lockPath)) {
+      rmSync(lockPath, { force: true });
       continue;
     }
     if (Date.now() > deadline) {
@@ -48,10 +52,10 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
 }
 
 /** A lock whose pid no longer runs was left by a killed process. An empty file is one being written: not stale. */
-async function holderIsGone(lockPath: string): Promise<boolean> {
+function holderIsGone(lockPath: string): boolean {
   let text: string;
   try {
-    text = await readFile(lockPath, 'utf8');
+    text = readFileSync(lockPath, 'utf8');
   } catch {
     return false;
   }

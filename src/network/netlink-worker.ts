@@ -13,6 +13,8 @@ const IFLA_INFO = { KIND: 1, DATA: 2 };
 const VETH_INFO_PEER = 1;
 const RT_TABLE_MAIN = 254;
 const RTPROT_BOOT = 3;
+/** Above the few devices a kernel may add to every new netns (lo, and fallback tunnels such as tunl0 or sit0). */
+const FIRST_INDEX = 100;
 
 const sys = berthSys();
 // Opened while this thread is still in the host netns: the way back after every job.
@@ -106,12 +108,10 @@ async function setupSandbox(nsPath: string, create: boolean, interfaces: Interfa
     sys.setns(hostNetnsFd, NamespaceFlag.NEWNET);
   }
   try {
-    nsFd ??= openSync(nsPath, 'r');
     const pending: Promise<unknown>[] = [];
     if (create) pending.push(inside.setLink({ index: 1, flags: UP, change: UP }));
-    for (const spec of interfaces) pending.push(createVethInto(spec, nsFd));
+    interfaces.forEach((spec, position) => pending.push(attachInterface(inside, spec, create ? FIRST_INDEX + position : 0)));
     await Promise.all(pending);
-    await Promise.all(interfaces.map((spec) => configureInside(inside, spec)));
   } finally {
     inside.socket.close();
     if (nsFd !== undefined) closeSync(nsFd);
@@ -119,41 +119,35 @@ async function setupSandbox(nsPath: string, create: boolean, interfaces: Interfa
 }
 
 /**
- * One request makes the pair, enslaves the host side, sets it up and moves the peer into the netns with its MAC. The
- * peer cannot be set up in the same request (the kernel answers ENOTCONN: its other end is not registered yet).
+ * The veth pair is made from inside the netns: the container end (eth0, ...) is the main device, with its MAC, up,
+ * and in a netns of our own with an ifindex we choose; the host end is the peer, sent to the host netns. A socket
+ * handles its requests in order, so the address and the default route can follow at once without waiting: one round
+ * trip for the inside, then one on the host side to put the peer on the bridge (a peer's master is not applied at
+ * creation, and a peer cannot be set up there either: the kernel answers ENOTCONN).
  */
-async function createVethInto(spec: InterfaceSpec, nsFd: number): Promise<void> {
+async function attachInterface(inside: RtNetlinkSocket, spec: InterfaceSpec, chosenIndex: number): Promise<void> {
   const master = bridgeIndex.get(spec.bridge) ?? (await linkIndex(hostLink(), spec.bridge));
   bridgeIndex.set(spec.bridge, master);
   const peerAttrs: [number, Buffer][] = [
-    [IFLA.IFNAME, cstring(spec.ifname)],
-    [IFLA.ADDRESS, macBytes(spec.mac)],
-    [IFLA.NET_NS_FD, u32(nsFd)],
+    [IFLA.IFNAME, cstring(spec.hostIfname)],
+    [IFLA.NET_NS_FD, u32(hostNetnsFd)],
   ];
   if (spec.mtu) peerAttrs.push([IFLA.MTU, u32(spec.mtu)]);
-  const peer = Buffer.concat([ifinfomsg(0), attrs(peerAttrs)]);
-  await hostLink().newLink(
-    { flags: UP, change: UP },
+  const created = inside.newLink(
+    { index: chosenIndex, flags: UP, change: UP },
     {
-      ifname: spec.hostIfname,
-      master,
+      ifname: spec.ifname,
+      address: macBytes(spec.mac),
       ...(spec.mtu ? { mtu: spec.mtu } : {}),
       linkinfo: attrs([
         [IFLA_INFO.KIND, cstring('veth')],
-        [IFLA_INFO.DATA, attrs([[VETH_INFO_PEER, peer]])],
+        [IFLA_INFO.DATA, attrs([[VETH_INFO_PEER, Buffer.concat([ifinfomsg(0), attrs(peerAttrs)])]])],
       ]),
     },
     { flags: CREATE },
   );
-}
-
-async function configureInside(inside: RtNetlinkSocket, spec: InterfaceSpec): Promise<void> {
-  const index = await linkIndex(inside, spec.ifname);
-  // One socket handles requests in order, so the route below finds the address's subnet already there.
-  const steps: Promise<unknown>[] = [
-    inside.setLink({ index, flags: UP, change: UP }),
-    addAddress(inside, index, spec.address, spec.prefixLength),
-  ];
+  const index = chosenIndex || (await created.then(() => linkIndex(inside, spec.ifname)));
+  const steps: Promise<unknown>[] = [created, addAddress(inside, index, spec.address, spec.prefixLength)];
   if (spec.defaultGateway) {
     steps.push(
       inside.newRoute(
@@ -163,6 +157,7 @@ async function configureInside(inside: RtNetlinkSocket, spec: InterfaceSpec): Pr
       ),
     );
   }
+  steps.push(created.then(() => hostLink().setLink({ flags: UP, change: UP }, { ifname: spec.hostIfname, master })));
   await Promise.all(steps);
 }
 

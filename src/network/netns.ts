@@ -1,5 +1,6 @@
 // Persistent network namespace files under <run>/netns: the directory as a shared mount, bind-mounted netns, removal.
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import { MountFlag, UnmountFlag, berthSys } from '../native/berth-sys.js';
@@ -39,7 +40,7 @@ export async function prepareNetnsDirectory(paths: StatePaths): Promise<string> 
 /** The empty file a new netns is bound onto; an existing one means the container already has a netns. */
 export async function createNetnsFile(nsPath: string): Promise<void> {
   try {
-    await writeFile(nsPath, '', { flag: 'wx', mode: 0o444 });
+    closeSync(openSync(nsPath, 'wx', 0o444));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new UserError(`a network namespace already exists at ${nsPath}`, { hint: 'remove the container first (berth down)' });
@@ -61,7 +62,7 @@ export async function removeNetns(nsPath: string): Promise<void> {
       throw new SystemError((error as Error).message, `umount ${nsPath}`, code);
     }
   }
-  await rm(nsPath, { force: true });
+  rmSync(nsPath, { force: true });
 }
 
 export async function listNetnsFiles(paths: StatePaths): Promise<string[]> {
