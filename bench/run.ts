@@ -2,10 +2,25 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { benchConfigLoad } from './config-load.js';
+import { benchDns } from './dns.js';
 import type { BenchResult } from './stats.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 20);
-const results: BenchResult[] = [...(await benchConfigLoad(runs))];
+// `npm run bench -- dns network` runs only the named scenarios; no names runs them all.
+const scenarios: Record<string, () => Promise<BenchResult[]>> = {
+  config: () => benchConfigLoad(runs),
+  dns: () => benchDns(),
+};
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = wanted.filter((name) => !(name in scenarios));
+if (unknown.length > 0) {
+  console.error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+const results: BenchResult[] = [];
+for (const [name, run] of Object.entries(scenarios)) {
+  if (wanted.length === 0 || wanted.includes(name)) results.push(...(await run()));
+}
 
 const header = ['scenario', 'median', 'p90', 'min', 'max', 'target', 'ok'];
 const rows = results.map((r) => [
