@@ -50,6 +50,14 @@ export function execProcess(base: RuntimeProcess, options: ExecOptions, passwd: 
   };
 }
 
+/** runc exits 255 when it cannot start the command; Docker reports 127 (not found) or 126 (not runnable). */
+export function execExitCode(runcExitCode: number, stderr: string): number {
+  if (runcExitCode !== 255) return runcExitCode;
+  if (/exec: .*(executable file not found|no such file or directory)/.test(stderr)) return 127;
+  if (/exec: .*(permission denied|exec format error)/.test(stderr)) return 126;
+  return runcExitCode;
+}
+
 /** Run the command; its exit code is returned, not thrown. A stopped or missing container is a UserError. */
 export async function execInContainer(runtime: ContainerRuntime, id: string, options: ExecOptions): Promise<ExecResult> {
   if (options.args.length === 0) throw new UserError('exec needs a command', { hint: 'give the command to run' });
@@ -81,7 +89,7 @@ export async function execInContainer(runtime: ContainerRuntime, id: string, opt
         readFile(path.join(scratch, 'stdout'), 'utf8'),
         readFile(path.join(scratch, 'stderr'), 'utf8'),
       ]);
-      return { exitCode, stdout, stderr };
+      return { exitCode: execExitCode(exitCode, stderr), stdout, stderr };
     } finally {
       await out.close();
       await err.close();

@@ -1,5 +1,6 @@
 // Read container logs in conmon's k8s-file format (`<RFC3339Nano> <stream> <P|F> <text>`), rotated files included.
-import { readFile, readdir } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { open, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface LogEntry {
@@ -63,4 +64,65 @@ export async function readContainerLog(logPath: string, options: { tail?: number
   const texts = await Promise.all((await logFiles(logPath)).map((file) => readFile(file, 'utf8').catch(() => '')));
   const entries = texts.flatMap(parseK8sLog);
   return options.tail !== undefined ? entries.slice(Math.max(0, entries.length - options.tail)) : entries;
+}
+
+/**
+ * Follow a container's log as it grows (`logs --follow`): every new whole line is passed to
+ * `onEntry`. Woken by inotify on the directory; a rotated (replaced) file is read from its start.
+ * Returns a function that stops following.
+ */
+export function followContainerLog(logPath: string, onEntry: (entry: LogEntry) => void, options: { fromStart?: boolean } = {}): () => void {
+  const dir = path.dirname(logPath);
+  const base = path.basename(logPath);
+  let offset = 0;
+  let inode = -1;
+  let carry = '';
+  let reading = false;
+  let again = false;
+  let stopped = false;
+  const readMore = async (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        const handle = await open(logPath, 'r').catch(() => undefined);
+        if (!handle) continue;
+        try {
+          const info = await handle.stat();
+          if (info.ino !== inode || info.size < offset) {
+            // A new file (rotation) or one started again: read it from the beginning.
+            if (inode !== -1 || options.fromStart !== false) offset = 0;
+            else offset = info.size;
+            inode = info.ino;
+            carry = '';
+          }
+          if (info.size > offset) {
+            const buffer = Buffer.alloc(info.size - offset);
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+            offset += bytesRead;
+            const text = carry + buffer.subarray(0, bytesRead).toString('utf8');
+            const end = text.lastIndexOf('\n');
+            carry = end < 0 ? text : text.slice(end + 1);
+            if (end >= 0 && !stopped) for (const entry of parseK8sLog(text.slice(0, end + 1))) onEntry(entry);
+          }
+        } finally {
+          await handle.close();
+        }
+      } while (again && !stopped);
+    } finally {
+      reading = false;
+    }
+  };
+  const watcher = watch(dir, (_event, filename) => {
+    if (filename === base && !stopped) void readMore();
+  });
+  void readMore();
+  return () => {
+    stopped = true;
+    watcher.close();
+  };
 }

@@ -61,7 +61,9 @@ test('exec runs with the container env, user and workdir; options override; the 
   const root = await execInContainer(f.runtime, id, { args: ['sh', '-c', 'echo $GREETING $(id -u) $(pwd)'], user: 'root', workdir: '/tmp', env: ['GREETING=yo'] });
   t.is(root.stdout, 'yo 0 /tmp\n');
   const missing = await execInContainer(f.runtime, id, { args: ['no-such-command'] });
-  t.not(missing.exitCode, 0);
+  t.is(missing.exitCode, 127);
+  t.regex(missing.stderr, /executable file not found/);
+  t.is((await execInContainer(f.runtime, id, { args: ['/etc/passwd'] })).exitCode, 126);
 });
 
 test('exec into a stopped container and into a missing one are clear errors', async (t) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { ContainerRuntime } from '../../../src/runtime/container-runtime.js';
-import { readContainerLog } from '../../../src/runtime/k8s-log.js';
+import { followContainerLog, readContainerLog } from '../../../src/runtime/k8s-log.js';
 import { conmonProcessesOf, newContainerId, runToExit, runtimeFixture } from './runtime-fixture.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -83,4 +83,22 @@ test('a container survives SIGKILL of the engine process and a new engine adopts
   t.is(exit?.exitCode, 0);
   const text = (await readContainerLog(engine.files(id).log)).map((entry) => entry.text);
   t.deepEqual(text, ['before', 'got-term']);
+});
+
+test('following a log delivers lines as the container writes them', async (t) => {
+  const f = await runtimeFixture(t);
+  const id = await f.create({ command: ['sh', '-c', 'for i in 1 2 3; do echo tick-$i; sleep 0.1; done'] });
+  const seen: string[] = [];
+  const allSeen = new Promise<void>((resolve) => {
+    const stop = followContainerLog(f.runtime.files(id).log, (entry) => {
+      seen.push(entry.text);
+      if (seen.length === 3) {
+        stop();
+        resolve();
+      }
+    });
+  });
+  await f.runtime.start(id);
+  await allSeen;
+  t.deepEqual(seen, ['tick-1', 'tick-2', 'tick-3']);
 });
