@@ -80,20 +80,29 @@ async function main(): Promise<void> {
     const skopeo: number[] = [];
     const skopeoUntar: number[] = [];
     const berthFull: number[] = [];
+    const berthCpu: number[] = [];
+    const skopeoCpu: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const root = path.join(work, `berth-${round}`);
       let started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const blobs = await openBlobStore({ root, run: path.join(root, 'run') });
       const fetched = await fetchImageBlobs(parseImageReference(`${host}/bench/big:1`), blobs, { credentials: async () => undefined, concurrency: CONCURRENCY });
       berth.push(performance.now() - started);
+      const cpu = process.cpuUsage(cpuBefore);
+      berthCpu.push((cpu.user + cpu.system) / 1000);
       started = performance.now();
       untarAll(fetched.manifest.layers.map((layer) => blobs.pathOf(layer.digest)), path.join(root, 'unpacked'));
       berthUntar.push(performance.now() - started);
       closeIdleRegistryConnections();
       const oci = path.join(work, `skopeo-${round}`);
       started = performance.now();
-      execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${host}/bench/big:1`, `oci:${oci}:big`]);
+      // bash's `times` reports the CPU time of its finished children: skopeo's own user + system time.
+      const times = execFileSync('bash', ['-c', 'skopeo copy --quiet --src-tls-verify=false "$1" "$2" && times', 'measure', `docker://${host}/bench/big:1`, `oci:${oci}:big`], { encoding: 'utf8' });
       skopeo.push(performance.now() - started);
+      const childLine = times.trim().split('\n').at(-1) ?? '';
+      const seconds = [...childLine.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+      skopeoCpu.push(seconds * 1000);
       const index = JSON.parse(readFileSync(path.join(oci, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
       const manifest = JSON.parse(readFileSync(path.join(oci, 'blobs', 'sha256', (index.manifests[0]?.digest ?? '').slice(7)), 'utf8')) as { layers: { digest: string }[] };
       started = performance.now();
@@ -117,6 +126,7 @@ async function main(): Promise<void> {
     console.log(`tar -x of the layers after berth:                ${ms(berthUntar)}`);
     console.log(`tar -x of the layers after skopeo:               ${ms(skopeoUntar)}`);
     console.log(`berth pullImage (fetch + commit, unpacking):     ${ms(berthFull)}`);
+    console.log(`CPU time of the pull (user + system): berth ${ms(berthCpu)}, skopeo ${ms(skopeoCpu)}`);
     console.log(`ratio berth/skopeo (pull only): ${(median(berth) / median(skopeo)).toFixed(2)}; with tar -x: ${((median(berth) + median(berthUntar)) / (median(skopeo) + median(skopeoUntar))).toFixed(2)}; berth pull+commit vs skopeo+tar -x: ${(median(berthFull) / (median(skopeo) + median(skopeoUntar))).toFixed(2)}`);
   } finally {
     registry.kill('SIGTERM');
