@@ -20,8 +20,12 @@ export interface UserErrorDetails {
   reason?: UserErrorReason | undefined;
 }
 
-/** `missing-file`: a compose, env, include or extends file that does not exist (compose's exit 14). */
-export type UserErrorReason = 'missing-file';
+/**
+ * `missing-file`: a compose, env, include or extends file that does not exist (compose's exit 14).
+ * `invalid-project`: anything else wrong in the project's files or environment (exit 15).
+ * Other user errors (a bad flag value, wrong credentials, an unknown container) exit with 1.
+ */
+export type UserErrorReason = 'missing-file' | 'invalid-project';
 
 /** A mistake in the user's input: a file, a flag, an environment variable. Exit code 15 for config errors. */
 export class UserError extends Error {

@@ -26,7 +26,8 @@ export function reportError(error: unknown, out: Reporter, debug: boolean): Exit
     }
     if (all.length > 1) out.write(`${all.length} errors\n`);
     if (debug && error.stack) out.write(`${error.stack}\n`);
-    return error.reason === 'missing-file' ? ExitCode.fileNotFound : ExitCode.invalidProject;
+    if (error.reason === 'missing-file') return ExitCode.fileNotFound;
+    return error.reason === 'invalid-project' ? ExitCode.invalidProject : ExitCode.failure;
   }
   if (error instanceof SystemError) {
     out.write(`error: ${error.describe()}\n`);

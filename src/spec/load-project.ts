@@ -52,6 +52,17 @@ export interface LoadedProject {
 }
 
 export async function loadProject(options: LoadProjectOptions = {}): Promise<LoadedProject> {
+  try {
+    return await loadProjectUnchecked(options);
+  } catch (error) {
+    // Every mistake found while loading is a mistake in the project (compose's exit code 15),
+    // unless it already says what kind it is (a missing file: 14).
+    if (error instanceof UserError && error.reason === undefined) throw error.with({ reason: 'invalid-project' });
+    throw error;
+  }
+}
+
+async function loadProjectUnchecked(options: LoadProjectOptions): Promise<LoadedProject> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const processEnv = options.env ?? process.env;
   const warnings: Warning[] = [];

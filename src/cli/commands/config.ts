@@ -86,6 +86,7 @@ export function renderConfig(project: Project, allProfiles: string[], options: C
         if (!service) {
           throw new UserError(`no such service: ${name}`, {
             hint: `services: ${Object.keys(project.services).join(', ')}`,
+            reason: 'invalid-project',
           });
         }
         return `${name} ${configHash(service)}`;
