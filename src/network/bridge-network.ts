@@ -123,7 +123,7 @@ export async function createNetwork(context: NetworkContext, request: NetworkReq
   });
   if (record.id !== id) return record;
   try {
-    await buildNetwork(context, record);
+    await buildNetworkObjects(context, record);
   } catch (error) {
     const cleanup = await teardownNetworkObjects(context, record);
     await context.store.remove(record.id);
@@ -133,7 +133,8 @@ export async function createNetwork(context: NetworkContext, request: NetworkReq
   return record;
 }
 
-async function buildNetwork(context: NetworkContext, record: NetworkRecord): Promise<void> {
+/** Make a recorded network's kernel objects: bridge with its gateway, route_localnet, nft table, forwarding rules. */
+export async function buildNetworkObjects(context: NetworkContext, record: NetworkRecord): Promise<void> {
   const prefix = parsePrefix(record.addressing.subnet);
   await context.netlink.createBridge({
     name: record.bridge,

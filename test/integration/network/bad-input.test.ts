@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import test, { type ExecutionContext } from 'ava';
 import { UserError } from '../../../src/errors.js';
 import { type NetworkContext, createNetwork, networkContext } from '../../../src/network/bridge-network.js';
 import { listBerthTables } from '../../../src/network/firewall.js';
+import { netlinkClient } from '../../../src/network/netlink-client.js';
 import { removeAllNetworkObjects } from '../../../src/network/network-recovery.js';
 import { createSandbox } from '../../../src/network/sandbox.js';
 import { hostLinksMatching } from '../../helpers/netns.js';
@@ -61,8 +63,17 @@ test('a subnet of the wrong family, a too-long bridge name, a missing external n
 test('a custom bridge name is used and an external network that exists is found', async (t) => {
   const context = await setup(t);
   const suffix = Math.random().toString(16).slice(2, 8);
-  const made = await createNetwork(context, subnetNet('named', '10.233.3.0/24', { driver_opts: { 'com.docker.network.bridge.name': `bt-${suffix}` }, labels: { team: 'a' } }));
+  const made = await createNetwork(
+    context,
+    subnetNet('named', '10.233.3.0/24', { driver_opts: { 'com.docker.network.bridge.name': `bt-${suffix}`, 'com.docker.network.driver.mtu': '1400' }, labels: { team: 'a' } }),
+  );
   t.is(made.bridge, `bt-${suffix}`);
+  t.is(made.mtu, 1400);
+  const box = await createSandbox(context, { container: 'box', endpoints: [{ network: 'named', keyPath: 'n' }] });
+  const inside = await netlinkClient().describeSandbox(box.netnsPath);
+  t.true(inside.links.some((link) => link.name === 'eth0' && link.up));
+  t.regex(execFileSync('nsenter', [`--net=${box.netnsPath}`, 'ip', '-o', 'link', 'show', 'eth0'], { encoding: 'utf8' }), / mtu 1400 /);
+  t.regex(execFileSync('ip', ['-o', 'link', 'show', made.bridge], { encoding: 'utf8' }), / mtu 1400 /);
   t.deepEqual(made.labels, { team: 'a' });
   const external = await createNetwork(context, { name: 'named', keyPath: 'networks.ext', config: { external: true } });
   t.is(external.id, made.id);
