@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { ExitCode } from './exit-codes.js';
 import { addGlobalOptions } from './global-options.js';
 import { reportError } from './report.js';
@@ -23,6 +24,7 @@ export function buildProgram(context: CommandContext): Command {
     .showSuggestionAfterError(true);
   addGlobalOptions(program);
   registerConfigCommand(program, context);
+  registerRegistryCommands(program, context);
   program
     .command('version')
     .description('Show the berth version')
