@@ -191,24 +191,7 @@ export class ContainerRuntime {
       await ensureDirectory(files.bundle, 0o700);
       await writeContainerRecord(files, record);
       await writeFileAtomic(files.configJson, serializeRuntimeSpec(spec), { durable: false });
-      const { pid } = await startMonitor({
-        id: request.id,
-        bundle: files.bundle,
-        pidFile: files.pidFile,
-        conmonPidFile: files.conmonPidFile,
-        exitDir: this.dirs.exits,
-        logPath: files.log,
-        // conmon's cap starts the file again; with max-file > 1 the LogRotator rotates before it is reached.
-        logSizeMax: record.log.maxSize,
-        socketDir: this.dirs.sockets,
-        persistDir: files.bundle,
-        terminal: record.tty,
-        stdin: record.stdinOpen,
-        runc: this.runc,
-      });
-      record.pid = pid;
-      record.pidStartTime = await processStartTime(pid);
-      await writeContainerRecord(files, record);
+      await this.launch(record, files);
       return record;
     } catch (error) {
       const cleanup = await this.removeEverything(files, request.id).catch((cleanupError: unknown) => cleanupError);
@@ -218,12 +201,57 @@ export class ContainerRuntime {
     }
   }
 
+  /** conmon → `runc create` for the bundle on disk; records the init pid. */
+  private async launch(record: ContainerRecord, files: ContainerFiles): Promise<void> {
+    const { pid } = await startMonitor({
+      id: record.id,
+      bundle: files.bundle,
+      pidFile: files.pidFile,
+      conmonPidFile: files.conmonPidFile,
+      exitDir: this.dirs.exits,
+      logPath: files.log,
+      // conmon's cap starts the file again; with max-file > 1 the LogRotator rotates before it is reached.
+      logSizeMax: record.log.maxSize,
+      socketDir: this.dirs.sockets,
+      persistDir: files.bundle,
+      terminal: record.tty,
+      stdin: record.stdinOpen,
+      runc: this.runc,
+    });
+    record.pid = pid;
+    record.pidStartTime = await processStartTime(pid);
+    record.startedAt = undefined;
+    record.paused = false;
+    await writeContainerRecord(files, record);
+  }
+
+  /** Run it again after it exited (Docker's `start` of a stopped container, restart policies): same bundle, log appended. */
+  private async relaunch(record: ContainerRecord, files: ContainerFiles): Promise<void> {
+    const live = await this.runc.state(record.id);
+    if (live) await this.runc.delete(record.id, live.status !== 'stopped');
+    await Promise.all([rm(files.exitFile, { force: true }), rm(files.oomMarker, { force: true })]);
+    try {
+      await readFile(files.configJson);
+    } catch {
+      throw new SystemError(`the bundle of ${record.name} is gone (was ${files.bundle} cleared by a reboot?)`, 'start', 'ENOENT');
+    }
+    try {
+      await this.launch(record, files);
+    } catch (error) {
+      throw error instanceof CreateFailure ? createError(record.name, error) : error;
+    }
+  }
+
+  /** Start a created container, or run an exited one again. */
   async start(id: string): Promise<void> {
     const record = await this.requireRecord(id);
-    const status = await this.statusOf(record, this.files(id));
-    if (status.state !== 'created') {
+    const files = this.files(id);
+    const status = await this.statusOf(record, files);
+    if (status.state === 'exited') {
+      await this.relaunch(record, files);
+    } else if (status.state !== 'created') {
       throw new UserError(`container ${record.name} cannot be started: it is ${status.state}`, {
-        hint: 'a container runs once; remove it and create it again',
+        hint: status.state === 'unknown' ? 'remove it and create it again' : 'it is already running',
       });
     }
     await this.runc.start(id);

@@ -40,7 +40,7 @@ try {
     await cp(template, dir, { recursive: true, verbatimSymlinks: true });
     return dir;
   };
-  const service: ServiceConfig = { init: true, command: ['sleep', '3000'] };
+  const service: ServiceConfig = { init: true, command: ['sleep', '3000'], ...(process.env['SECCOMP'] === 'off' ? { security_opt: ['seccomp:unconfined'] } : {}) };
   const createStart = async (): Promise<string> => {
     const id = randomBytes(32).toString('hex');
     ids.push(id);
@@ -53,7 +53,8 @@ try {
   await runtime.setup();
   await createStart(); // warm-up
   const singles: number[] = [];
-  for (let index = 0; index < 20; index += 1) singles.push(Number((await createStart()).split(' ')[1]));
+  const singleCount = Number(process.env['SINGLES'] ?? 20);
+  for (let index = 0; index < singleCount; index += 1) singles.push(Number((await createStart()).split(' ')[1]));
   console.log(`create+start one at a time: p50 ${median(singles).toFixed(1)} ms (min ${Math.min(...singles).toFixed(1)}, max ${Math.max(...singles).toFixed(1)})`);
   const singlesIds = [...ids];
   await Promise.all(singlesIds.map((id) => runtime.stop(id, { timeoutMs: 5000 })));
@@ -61,7 +62,8 @@ try {
   ids.length = 0;
 
   // 50 at once (rootfs copies made first: the image store's overlay mounts are not measured here).
-  const batch = await Promise.all(Array.from({ length: 50 }, async () => {
+  const count = Number(process.env['COUNT'] ?? 50);
+  const batch = await Promise.all(Array.from({ length: count }, async () => {
     const id = randomBytes(32).toString('hex');
     ids.push(id);
     return { id, rootfs: await rootfsFor(id) };
