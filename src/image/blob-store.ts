@@ -182,7 +182,26 @@ export class FileBlobStore implements BlobStore {
 
   /** A fresh path in the store's temp directory (same filesystem as the blobs). */
   tempPath(label = 'blob'): string {
-    return path.join(this.layout.tempDir, `${label}-${randomBytes(8).toString('hex')}`);
+    return path.join(this.layout.tempDir, storeTempName(label));
+  }
+}
+
+/** `<label>-<pid>-<random>`: the pid says whether the writer is still alive, so leftovers of a kill can be told apart. */
+export function storeTempName(label: string): string {
+  return `${label}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** True when a temp entry's writer is gone (killed, crashed), or the name is not one of ours. */
+export function isAbandonedTempName(name: string): boolean {
+  const match = /^[a-z]+-(\d+)-[a-f0-9]+$/.exec(name);
+  if (!match?.[1]) return true;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

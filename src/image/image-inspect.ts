@@ -1,6 +1,7 @@
 // What `image inspect` prints (Docker's field names) and what `image check` finds wrong in the store.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isAbandonedTempName } from './blob-store.js';
 import type { ImageRecord } from './image-store-interface.js';
 import type { ImageStore } from './image-store.js';
 import { type LayerRecord, chainIdsOf } from './layer-store.js';
@@ -100,9 +101,8 @@ export async function checkImageStore(store: ImageStore): Promise<CheckReport> {
   for (const [reference, digest] of Object.entries(index.references)) {
     if (!index.images[digest]) problems.push(`reference ${reference}: points at ${digest}, which is not an image in the index`);
   }
-  const hourAgo = Date.now() - 3_600_000;
   for (const name of await readdir(layout.tempDir)) {
-    if ((await stat(path.join(layout.tempDir, name))).mtimeMs < hourAgo) problems.push(`tmp/${name}: left over from an interrupted write (berth image prune removes it)`);
+    if (isAbandonedTempName(name)) problems.push(`tmp/${name}: left over from an interrupted write (berth image prune removes it)`);
   }
   return {
     problems,

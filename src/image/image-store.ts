@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError, ValueError } from '../errors.js';
 import type { StatePaths } from '../state/paths.js';
 import type { FileBlobStore} from './blob-store.js';
-import { type BlobStoreOptions, isSha256Digest, openBlobStore } from './blob-store.js';
+import { type BlobStoreOptions, isAbandonedTempName, isSha256Digest, openBlobStore } from './blob-store.js';
 import type { ImageCommitter, ImageRecord } from './image-store-interface.js';
 import { LayerStore, chainIdsOf } from './layer-store.js';
 import { type ImageConfig, type ImageManifest, MEDIA_TYPE, isManifestMediaType } from './media-types.js';
@@ -166,7 +166,7 @@ export class ImageStore implements ImageCommitter {
     return { deletedImages, reclaimedBytes: await this.collectGarbage() };
   }
 
-  /** Delete blobs and layers no image in the index uses, and temp files older than an hour; the bytes freed. */
+  /** Delete blobs and layers no image in the index uses, and temp files of writers that are gone; the bytes freed. */
   async collectGarbage(): Promise<number> {
     const index = await readIndex(this.layout.indexFile);
     const keepBlobs = new Set<string>();
@@ -194,10 +194,8 @@ export class ImageStore implements ImageCommitter {
       freed += (await this.layers.record(chainId))?.size ?? 0;
       await this.layers.remove(chainId);
     }
-    const hourAgo = Date.now() - 3_600_000;
     for (const name of await readdir(this.layout.tempDir)) {
-      const file = path.join(this.layout.tempDir, name);
-      if ((await stat(file)).mtimeMs < hourAgo || name.startsWith('removed-')) await rm(file, { recursive: true, force: true });
+      if (isAbandonedTempName(name)) await rm(path.join(this.layout.tempDir, name), { recursive: true, force: true });
     }
     return freed;
   }

@@ -1,11 +1,11 @@
 // Unpacked layers by ChainID under <root>/images/layers/<hex>/{diff,layer.json}, made once and shared.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import type { ImageStoreLayout } from './blob-store.js';
-import { digestHex } from './blob-store.js';
+import { digestHex, storeTempName } from './blob-store.js';
 import { type UnpackResult, unpackLayer } from './layer-unpack.js';
 import { DEFAULT_TAR_LIMITS, type TarLimits } from './tar-reader.js';
 
@@ -70,7 +70,7 @@ export class LayerStore {
   ): Promise<LayerRecord> {
     const existing = await this.record(layer.chainId);
     if (existing) return existing;
-    const temp = path.join(this.layout.tempDir, `layer-${digestHex(layer.chainId).slice(0, 12)}-${randomBytes(6).toString('hex')}`);
+    const temp = path.join(this.layout.tempDir, storeTempName('layer'));
     await mkdir(path.join(temp, 'diff'), { recursive: true, mode: 0o700 });
     try {
       let result: UnpackResult;
@@ -116,7 +116,7 @@ export class LayerStore {
 
   async remove(chainId: string): Promise<void> {
     // Rename first so a kill mid-removal never leaves a half-deleted layer under its real name.
-    const doomed = path.join(this.layout.tempDir, `removed-${digestHex(chainId).slice(0, 12)}-${randomBytes(6).toString('hex')}`);
+    const doomed = path.join(this.layout.tempDir, storeTempName('removed'));
     try {
       await rename(this.dirOf(chainId), doomed);
     } catch (error) {

@@ -1,4 +1,5 @@
 // Unpack one untrusted layer tar into an empty directory as an overlayfs layer, never writing outside it.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -78,11 +79,36 @@ export async function* decompressLayer(source: AsyncIterable<Uint8Array>): Async
     return;
   }
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
-    throw new LayerFormatError('layer is zstd-compressed, which this Node version cannot decompress', {
-      hint: 'load a gzip or uncompressed copy of the image',
-    });
+    yield* unzstd(rest);
+    return;
   }
   yield* rest;
+}
+
+/** zstd through the `zstd` tool (Node 20's zlib has no zstd): one process per layer, not per file. */
+async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4096) stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  const feeding = pipeline(Readable.from(source), child.stdin).catch(() => undefined);
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await exited.catch((error: unknown) => {
+      throw new LayerFormatError(`layer is zstd-compressed and the zstd tool could not run: ${error instanceof Error ? error.message : String(error)}`, {
+        hint: 'install zstd (Debian package "zstd"), or load a gzip copy of the image',
+      });
+    });
+    if (code !== 0) throw new LayerFormatError(`layer is not valid zstd: ${stderr.trim() || `zstd exited with ${code}`}`);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await feeding;
+  }
 }
 
 /**

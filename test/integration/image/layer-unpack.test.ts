@@ -155,3 +155,16 @@ test('a layer is unpacked once per ChainID and then shared', async (t) => {
   });
   t.false(read);
 });
+
+test('a zstd-compressed layer unpacks through the zstd tool', async (t) => {
+  const paths = await tempStatePaths(t);
+  const layer = rawLayer([{ header: { name: 'z/hello.txt', type: 'file', mode: 0o640 }, data: 'zstd works\n' }]);
+  const compressed = execFileSync('zstd', ['-q', '-c'], { input: layer.tar });
+  const dir = path.join(paths.root, 'z');
+  mkdirSync(dir, { recursive: true });
+  const result = await unpackLayer(bytes(compressed), dir);
+  t.is(result.diffId, sha256Digest(layer.tar));
+  t.is(readFileSync(path.join(dir, 'z/hello.txt'), 'utf8'), 'zstd works\n');
+  const broken = Buffer.concat([compressed.subarray(0, 8), Buffer.alloc(64, 7)]);
+  await t.throwsAsync(unpackLayer(bytes(broken), path.join(paths.root, 'broken')), { message: /not valid zstd|truncated/ });
+});
