@@ -82,8 +82,9 @@ export class NetworkStore {
 
   private async drain(): Promise<void> {
     this.draining = true;
-    // Let the callers of this tick join the batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Parallel callers (Promise.all over containers) reach transact in one synchronous run: a microtask is late enough
+    // for all of them to join this batch.
+    await Promise.resolve();
     while (this.waiting.length) {
       const batch = this.waiting;
       this.waiting = [];
