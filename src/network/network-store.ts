@@ -16,6 +16,8 @@ export interface EndpointRecord {
   /** Name of the host side of the veth pair. */
   hostIfname: string;
   netnsPath: string;
+  /** The container's `expose` ports, recorded with its endpoints (they open nothing: one network reaches every port). */
+  expose?: string[];
 }
 
 /** A published port as recorded, so a second engine sees it as taken. */

@@ -115,7 +115,10 @@ export async function createSandbox(context: NetworkContext, request: SandboxReq
         ...(record.mtu ? { mtu: record.mtu } : {}),
         ...(hasDefaultRoute ? { defaultGateway: record.addressing.gateway } : {}),
       });
-      endpointRecords.push([record, { container: request.container, address, mac, ifname, hostIfname, netnsPath }]);
+      endpointRecords.push([
+        record,
+        { container: request.container, address, mac, ifname, hostIfname, netnsPath, ...(request.expose?.length ? { expose: request.expose } : {}) },
+      ]);
     }
     const published = await choosePorts(portRequests, records.flatMap((record) => record.ports));
     // Records before kernel objects: a crash after this point leaves objects that recovery finds through them.

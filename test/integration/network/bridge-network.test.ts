@@ -3,7 +3,7 @@ import { type NetworkContext, createNetwork, networkContext } from '../../../src
 import { netlinkClient } from '../../../src/network/netlink-client.js';
 import { removeAllNetworkObjects } from '../../../src/network/network-recovery.js';
 import { parseNetworkMode, sharedNetnsPath } from '../../../src/network/network-mode.js';
-import { createSandbox, removeSandbox } from '../../../src/network/sandbox.js';
+import { createIsolatedSandbox, createSandbox, removeSandbox } from '../../../src/network/sandbox.js';
 import { hostLinksMatching, httpGetInNetns, inNetns, nftTablesMatching, startHttpServer } from '../../helpers/netns.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 
@@ -108,4 +108,13 @@ test('removing a sandbox deletes its netns and veth and frees its address', asyn
   t.deepEqual(await removeAllNetworkObjects(context), []);
   t.deepEqual(await hostLinksMatching([net.bridge]), []);
   t.deepEqual(await nftTablesMatching([net.id.slice(0, 12)]), []);
+});
+
+test('network_mode none gives a netns with only lo, up', async (t) => {
+  const context = await setup(t);
+  const nsPath = await createIsolatedSandbox(context, 'alone');
+  const inside = await netlinkClient().describeSandbox(nsPath);
+  t.deepEqual(inside.links.map((link) => [link.name, link.up]), [['lo', true]]);
+  t.deepEqual(inside.routes, []);
+  t.true((await inNetns(nsPath, ['ping', '-c', '1', '-W', '1', '127.0.0.1'])).ok);
 });
