@@ -52,13 +52,15 @@ export function networkTableScript(network: FirewallNetwork): string {
   const group = `0x${BERTH_BRIDGE_GROUP.toString(16)}`;
   const forward = [
     `iifname ${bridge} oifname ${bridge} accept`,
+    // Published ports are reachable from every network through a host address (as in Docker), replies included;
+    // each table accepts its own side, since a drop in either table would be final.
+    ...(network.internal ? [] : [`iifname ${bridge} ct status dnat accept`, `oifname ${bridge} ct status dnat accept`]),
     `iifname ${bridge} oifgroup ${group} drop`,
     `oifname ${bridge} iifgroup ${group} drop`,
     ...(network.internal
       ? [`iifname ${bridge} drop`, `oifname ${bridge} drop`]
       : [
           `oifname ${bridge} ct state established,related accept`,
-          `oifname ${bridge} ct status dnat accept`,
           `oifname ${bridge} drop`,
           `iifname ${bridge} accept`,
         ]),
@@ -73,6 +75,9 @@ export function networkTableScript(network: FirewallNetwork): string {
     ...(network.internal ? [] : [`ip saddr ${network.subnet} oifname != ${bridge} masquerade`]),
     // Loopback clients reach published ports through DNAT: route_localnet on the bridge lets 127.0.0.1 out, this hides it.
     `oifname ${bridge} ip saddr 127.0.0.0/8 masquerade`,
+    // Hairpin: a container reaching a published port of its own network through a host address would get the reply
+    // straight from the other container, not from the address it called; masquerading makes the reply come back here.
+    `iifname ${bridge} oifname ${bridge} ct status dnat masquerade`,
   ];
   const maps = ['tcp', 'udp'].flatMap((protocol) => [
     `  map ${protocol}_any { type inet_service : ipv4_addr . inet_service; }`,

@@ -7,7 +7,7 @@ import { type NetworkContext, createNetwork, networkContext } from '../../../src
 import { netlinkClient } from '../../../src/network/netlink-client.js';
 import { removeAllNetworkObjects } from '../../../src/network/network-recovery.js';
 import { createSandbox } from '../../../src/network/sandbox.js';
-import { startHttpServer } from '../../helpers/netns.js';
+import { httpGetInNetns, startHttpServer } from '../../helpers/netns.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 
 async function setup(t: ExecutionContext, subnet: string): Promise<NetworkContext> {
@@ -54,6 +54,14 @@ test('a published port answers on 127.0.0.1 and on a host address; a port withou
   // The bridge's gateway address is an address of this host that only this test uses.
   t.is(await httpGet('10.232.1.1', 28431), 'published\n');
   t.is(await httpGet('127.0.0.1', random), 'published\n');
+  // From a container: on the same network (hairpin through the host address) and on another network.
+  const neighbour = await createSandbox(context, { container: 'neighbour', endpoints: [{ network: 'web', keyPath: 'n' }] });
+  t.is(await httpGetInNetns(neighbour.netnsPath, '10.232.1.1', 28431), 'published\n');
+  await createNetwork(context, { name: 'other', keyPath: 'networks.other', config: { ipam: { config: [{ subnet: '10.232.4.0/24' }] } } });
+  const stranger = await createSandbox(context, { container: 'stranger', endpoints: [{ network: 'other', keyPath: 'n' }] });
+  t.is(await httpGetInNetns(stranger.netnsPath, '10.232.1.1', 28431), 'published\n');
+  // ...but not the container's own address: networks stay apart.
+  t.is(await httpGetInNetns(stranger.netnsPath, sandbox.interfaces[0]?.address ?? '', 8080, 1), undefined);
 });
 
 test('a port in use is a clear error before anything is made', async (t) => {
