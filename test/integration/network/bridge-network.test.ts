@@ -1,6 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { type NetworkContext, createNetwork, networkContext } from '../../../src/network/bridge-network.js';
 import { netlinkClient } from '../../../src/network/netlink-client.js';
+import { openNetworkDriver } from '../../../src/network/network-driver.js';
 import { removeAllNetworkObjects } from '../../../src/network/network-recovery.js';
 import { parseNetworkMode, sharedNetnsPath } from '../../../src/network/network-mode.js';
 import { createIsolatedSandbox, createSandbox, removeSandbox } from '../../../src/network/sandbox.js';
@@ -117,4 +118,21 @@ test('network_mode none gives a netns with only lo, up', async (t) => {
   t.deepEqual(inside.links.map((link) => [link.name, link.up]), [['lo', true]]);
   t.deepEqual(inside.routes, []);
   t.true((await inNetns(nsPath, ['ping', '-c', '1', '-W', '1', '127.0.0.1'])).ok);
+});
+
+test('the driver object runs a whole lifecycle: network, sandbox, shared netns, removal', async (t) => {
+  const paths = await tempStatePaths(t, 'driver');
+  const driver = openNetworkDriver(paths);
+  t.teardown(async () => {
+    await driver.removeAll();
+  });
+  const net = await driver.createNetwork({ name: 'life', keyPath: 'networks.life', config: { ipam: { config: [{ subnet: '10.231.10.0/24' }] } } });
+  t.is((await driver.findNetwork('life')).id, net.id);
+  const box = await driver.createSandbox({ container: 'life-1', endpoints: [{ network: 'life', keyPath: 'n' }] });
+  t.is(await driver.sharedNetnsPath(parseNetworkMode('container:life-1')), box.netnsPath);
+  await t.throwsAsync(driver.removeNetwork('life'), { message: /has containers attached/ });
+  t.deepEqual(await driver.removeSandbox('life-1'), []);
+  await driver.removeNetwork('life');
+  t.deepEqual(await driver.listNetworks(), []);
+  t.deepEqual(await hostLinksMatching([net.bridge]), []);
 });
