@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { benchConfigLoad } from './config-load.js';
 import { benchDns } from './dns.js';
+import { benchNetwork } from './network.js';
 import type { BenchResult } from './stats.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 20);
@@ -10,6 +11,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 20);
 const scenarios: Record<string, () => Promise<BenchResult[]>> = {
   config: () => benchConfigLoad(runs),
   dns: () => benchDns(),
+  network: () => benchNetwork(runs),
 };
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = wanted.filter((name) => !(name in scenarios));

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerNetworkCommands } from './commands/network.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { ExitCode } from './exit-codes.js';
 import { addGlobalOptions } from './global-options.js';
@@ -25,6 +26,7 @@ export function buildProgram(context: CommandContext): Command {
   addGlobalOptions(program);
   registerConfigCommand(program, context);
   registerRegistryCommands(program, context);
+  registerNetworkCommands(program, context);
   program
     .command('version')
     .description('Show the berth version')
