@@ -1,12 +1,14 @@
 // `image load`: docker-archive tars (as `docker save` writes them) and OCI image layouts (dir or tar), gzip or not.
-import { createReadStream } from 'node:fs';
-import { lstat, open, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { lstat, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, ValueError } from '../errors.js';
 import { digestHex, sha256Digest } from './blob-store.js';
 import type { ImageRecord } from './image-store-interface.js';
 import type { ImageStore } from './image-store.js';
 import { safeLayerPath } from './layer-path.js';
+import { type UnpackedLayer, chainIdsOf } from './layer-store.js';
 import { decompressLayer } from './layer-unpack.js';
 import { type Descriptor, type ImageIndex, type ImageManifest, MEDIA_TYPE, isIndexMediaType, isManifestMediaType } from './media-types.js';
 import { type ImageReference, parseImageReference } from './reference.js';
@@ -19,13 +21,15 @@ export interface LoadedImage {
 }
 
 /** Files of an archive up to this size are kept in memory (manifests, configs); larger ones stream to the blob store. */
-const SMALL_FILE = 4 * 1024 * 1024;
+const SMALL_FILE = 1024 * 1024;
 const ARCHIVE_LIMITS = { maxUnpackedBytes: 1024 ** 4, maxEntries: 1_000_000 };
 
 /** What an archive contained: small files by name, large ones as stored blobs by name. */
 interface ArchiveFiles {
   small: Map<string, Buffer>;
   stored: Map<string, string>;
+  /** Large files unpacked as layers while they streamed in, by blob digest (or why that failed). */
+  unpacked: Map<string, UnpackedLayer | { error: unknown }>;
 }
 
 /**
@@ -35,18 +39,21 @@ interface ArchiveFiles {
 export async function loadImages(store: ImageStore, source: string): Promise<LoadedImage[]> {
   const added = new Set<string>();
   const layersBefore = new Set(await store.layers.list());
+  let files: ArchiveFiles | undefined;
   try {
     const info = await lstat(source).catch(() => {
       throw new UserError(`cannot read ${source}: no such file or directory`);
     });
     if (info.isDirectory()) return await loadLayoutDirectory(store, source, added);
-    const files = await readArchive(store, source, added);
+    files = await readArchive(store, source, added);
     if (files.small.has('manifest.json')) return await loadDockerArchive(store, files, added);
     if (files.small.has('index.json')) return await loadLayout(store, files, added);
     throw new UserError(`${source} is neither a docker-archive (no manifest.json) nor an OCI image layout (no index.json)`);
   } catch (error) {
     await forgetPartialLoad(store, added, layersBefore);
     throw error;
+  } finally {
+    for (const unpacked of files?.unpacked.values() ?? []) if ('temp' in unpacked) await rm(unpacked.temp, { recursive: true, force: true });
   }
 }
 
@@ -59,10 +66,14 @@ async function forgetPartialLoad(store: ImageStore, added: Set<string>, layersBe
   for (const chainId of await store.layers.list()) if (!layersBefore.has(chainId) && !usedLayers.has(chainId)) await store.layers.remove(chainId);
 }
 
-/** One streaming pass over the archive (our own tar reader: it is untrusted input too). */
+/**
+ * One streaming pass over the archive (our own tar reader: it is untrusted input too). Large files are
+ * stored as blobs and, in the same pass, unpacked as layers into temp dirs: most of them are layers,
+ * and reading each byte once is what makes a load as fast as `tar -x`.
+ */
 async function readArchive(store: ImageStore, file: string, added: Set<string>): Promise<ArchiveFiles> {
   const reader = new TarReader(decompressLayer(createReadStream(file, { highWaterMark: 1 << 20 })), ARCHIVE_LIMITS);
-  const files: ArchiveFiles = { small: new Map(), stored: new Map() };
+  const files: ArchiveFiles = { small: new Map(), stored: new Map(), unpacked: new Map() };
   for (let entry = await reader.next(); entry; entry = await reader.next()) {
     if (entry.kind !== 'file') continue;
     const name = safeLayerPath(entry.name, 'archive entry');
@@ -72,11 +83,76 @@ async function readArchive(store: ImageStore, file: string, added: Set<string>):
       files.small.set(name, Buffer.concat(parts));
       continue;
     }
-    const { digest, created } = await store.blobs.putComputed(reader.data());
+    const { digest, created, unpacked } = await storeAndUnpack(store, reader);
     if (created) added.add(digest);
     files.stored.set(name, digest);
+    const previous = files.unpacked.get(digest);
+    if (previous && 'temp' in previous) await rm(previous.temp, { recursive: true, force: true });
+    files.unpacked.set(digest, unpacked);
   }
   return files;
+}
+
+/** Write the current entry's data as a blob and unpack it as a layer at once; a failed unpack is kept as its error. */
+async function storeAndUnpack(store: ImageStore, reader: TarReader): Promise<{ digest: string; created: boolean; unpacked: UnpackedLayer | { error: unknown } }> {
+  const temp = store.blobs.tempPath();
+  const hash = createHash('sha256');
+  const fd = openSync(temp, 'wx', 0o644);
+  try {
+    const sink = (piece: Buffer): void => {
+      hash.update(piece);
+      for (let offset = 0; offset < piece.length; ) offset += writeSync(fd, piece, offset, piece.length - offset);
+    };
+    async function* teed(): AsyncGenerator<Buffer> {
+      for await (const piece of reader.data()) {
+        sink(piece);
+        yield piece;
+      }
+    }
+    let unpacked: UnpackedLayer | { error: unknown };
+    try {
+      unpacked = await store.layers.unpackToTemp(teed(), { plainDiffIdIsBlobDigest: true });
+    } catch (error) {
+      unpacked = { error };
+    }
+    // Whatever the unpacker did not read (it failed, or this is no layer) still belongs to the blob.
+    for await (const piece of reader.data()) sink(piece);
+    closeSync(fd);
+    const digest = `sha256:${hash.digest('hex')}`;
+    const created = !(await store.blobs.has(digest));
+    await rename(temp, store.blobs.pathOf(digest));
+    return { digest, created, unpacked };
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Install the layers unpacked during the archive pass under their ChainIDs, now that the config names
+ * them. A layer that failed to unpack fails the load with its own error; a mismatch is left to commit.
+ */
+async function installUnpackedLayers(store: ImageStore, files: ArchiveFiles, manifestDigest: string): Promise<void> {
+  const manifest = await store.readManifest(manifestDigest);
+  const diffIds = (await store.readConfig(manifest)).rootfs.diff_ids;
+  const chainIds = chainIdsOf(diffIds);
+  for (const [i, layer] of manifest.layers.entries()) {
+    const unpacked = files.unpacked.get(layer.digest);
+    const chainId = chainIds[i];
+    const diffId = diffIds[i];
+    if (!unpacked || chainId === undefined || diffId === undefined) continue;
+    if ('error' in unpacked) throw unpacked.error;
+    if (await store.layers.has(chainId)) continue;
+    const actual = unpacked.result.compressed ? unpacked.result.diffId : layer.digest;
+    if (actual !== diffId) continue;
+    files.unpacked.delete(layer.digest);
+    await store.layers.install(unpacked, { chainId, diffId, blob: layer.digest }, actual);
+  }
 }
 
 /** The digest of an archive file, storing it as a blob when it is a small one. */
@@ -112,6 +188,7 @@ async function loadDockerArchive(store: ImageStore, files: ArchiveFiles, added: 
     const manifest: ImageManifest = { schemaVersion: 2, mediaType: MEDIA_TYPE.ociManifest, config: { mediaType: MEDIA_TYPE.ociConfig, ...config }, layers };
     const stored = await store.blobs.putBytes(Buffer.from(JSON.stringify(manifest)));
     added.add(stored.digest);
+    await installUnpackedLayers(store, files, stored.digest);
     const tags = (raw.RepoTags ?? []).map((tag) => ({ text: tag, reference: parseReference(tag) }));
     loaded.push(...(await commitUnder(store, stored.digest, tags)));
   }
@@ -139,9 +216,14 @@ async function loadLayout(store: ImageStore, files: ArchiveFiles, added: Set<str
     if (algorithm === 'sha256' && `sha256:${hex}` !== digest) throw new UserError(`blob ${name} of the OCI layout does not match its name (content is ${digest})`);
   }
   const index = parseJson(files.small.get('index.json'), 'index.json') as Partial<ImageIndex>;
-  return loadFromIndex(store, index, async (descriptor) => {
-    if (!blobs.has(`blobs/sha256/${digestHex(descriptor.digest)}`)) throw new UserError(`the OCI layout lacks blob ${descriptor.digest}`);
-  });
+  return loadFromIndex(
+    store,
+    index,
+    async (descriptor) => {
+      if (!blobs.has(`blobs/sha256/${digestHex(descriptor.digest)}`)) throw new UserError(`the OCI layout lacks blob ${descriptor.digest}`);
+    },
+    (manifestDigest) => installUnpackedLayers(store, files, manifestDigest),
+  );
 }
 
 async function loadLayoutDirectory(store: ImageStore, dir: string, added: Set<string>): Promise<LoadedImage[]> {
@@ -163,13 +245,19 @@ async function loadLayoutDirectory(store: ImageStore, dir: string, added: Set<st
 }
 
 /** Walk index.json: manifests are committed (under their annotated name), nested indexes give linux/amd64. */
-async function loadFromIndex(store: ImageStore, index: Partial<ImageIndex>, fetch: (descriptor: Descriptor) => Promise<void>): Promise<LoadedImage[]> {
+async function loadFromIndex(
+  store: ImageStore,
+  index: Partial<ImageIndex>,
+  fetch: (descriptor: Descriptor) => Promise<void>,
+  beforeCommit?: (manifestDigest: string) => Promise<void>,
+): Promise<LoadedImage[]> {
   if (!Array.isArray(index.manifests)) throw new UserError('index.json of the OCI layout has no manifests list');
   const loaded: LoadedImage[] = [];
   for (const descriptor of index.manifests) {
     const manifestDigest = await resolveManifest(store, descriptor, fetch);
     const manifest = await store.readManifest(manifestDigest);
     for (const blob of [manifest.config, ...manifest.layers]) await fetch(blob);
+    await beforeCommit?.(manifestDigest);
     const name = annotatedName(descriptor);
     loaded.push(...(await commitUnder(store, manifestDigest, name ? [{ text: name, reference: parseReference(name) }] : [])));
   }

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import type { ImageStoreLayout } from './blob-store.js';
 import { digestHex, storeTempName } from './blob-store.js';
-import { type UnpackResult, unpackLayer } from './layer-unpack.js';
+import { type UnpackOptions, type UnpackResult, unpackLayer } from './layer-unpack.js';
 import { DEFAULT_TAR_LIMITS, type TarLimits } from './tar-reader.js';
 
 /** What `layer.json` records beside an unpacked layer. */
@@ -19,6 +19,12 @@ export interface LayerRecord {
   /** Bytes of the uncompressed layer tar. */
   tarSize: number;
   entries: number;
+}
+
+/** A layer unpacked into a temp dir of the store, not yet installed under its ChainID. */
+export interface UnpackedLayer {
+  temp: string;
+  result: UnpackResult;
 }
 
 /** A layer whose uncompressed content does not match the image config's DiffID. */
@@ -70,18 +76,33 @@ export class LayerStore {
   ): Promise<LayerRecord> {
     const existing = await this.record(layer.chainId);
     if (existing) return existing;
+    const unpacked = await this.unpackToTemp(data(), options);
+    return this.install(unpacked, layer);
+  }
+
+  /** Unpack into a fresh temp dir of the store (not yet a layer); on error nothing is left. */
+  async unpackToTemp(data: AsyncIterable<Uint8Array>, options: Omit<UnpackOptions, 'limits'> = {}): Promise<UnpackedLayer> {
     const temp = path.join(this.layout.tempDir, storeTempName('layer'));
     await mkdir(path.join(temp, 'diff'), { recursive: true, mode: 0o700 });
     try {
-      let result: UnpackResult;
-      try {
-        result = await unpackLayer(data(), path.join(temp, 'diff'), { limits: this.limits, ...options });
-      } catch (error) {
-        if (error instanceof UserError) throw error.with({ hint: error.hint ?? `layer ${layer.blob} was refused; nothing of it was kept` });
-        throw error;
-      }
-      if (result.diffId !== layer.diffId) {
-        throw new LayerDigestError(`layer ${layer.blob} unpacks to ${result.diffId}, but the image config says ${layer.diffId}`);
+      return { temp, result: await unpackLayer(data, path.join(temp, 'diff'), { ...options, limits: this.limits }) };
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      if (error instanceof UserError) throw error.with({ hint: error.hint ?? 'the layer was refused; nothing of it was kept' });
+      throw error;
+    }
+  }
+
+  /**
+   * Make an unpacked temp dir the layer `chainId` once its DiffID matches (`diffId` overrides the computed
+   * one when the caller verified it another way). The temp dir is gone afterwards, whatever happens.
+   */
+  async install(unpacked: UnpackedLayer, layer: { chainId: string; diffId: string; blob: string }, verifiedDiffId?: string): Promise<LayerRecord> {
+    const { temp, result } = unpacked;
+    try {
+      const actual = verifiedDiffId ?? result.diffId;
+      if (actual !== layer.diffId) {
+        throw new LayerDigestError(`layer ${layer.blob} unpacks to ${actual}, but the image config says ${layer.diffId}`);
       }
       const record: LayerRecord = { ...layer, size: result.size, tarSize: result.tarSize, entries: result.entries };
       await writeJsonAtomic(path.join(temp, 'layer.json'), record, { durable: false });
@@ -89,13 +110,12 @@ export class LayerStore {
         await rename(temp, this.dirOf(layer.chainId));
       } catch (error) {
         // Someone else finished the same layer first: theirs is as good as ours.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        await rm(temp, { recursive: true, force: true });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
       }
       return record;
-    } catch (error) {
+    } finally {
       await rm(temp, { recursive: true, force: true });
-      throw error;
     }
   }
 

@@ -40,6 +40,8 @@ export interface UnpackResult {
   size: number;
   /** Bytes of the uncompressed tar stream (what `image save` writes as the layer). */
   tarSize: number;
+  /** Whether the blob was gzip or zstd (rather than a plain tar). */
+  compressed: boolean;
   entries: number;
   whiteouts: number;
 }
@@ -51,10 +53,18 @@ export interface UnpackOptions {
    * digest is its DiffID, checked when it entered the blob store): hashing again is skipped.
    */
   verifiedDiffId?: string;
+  /**
+   * The caller hashes these same bytes as the blob (an archive being read): when the stream turns out to
+   * be an uncompressed tar, its DiffID is that blob digest and is not computed here (`diffId` is '').
+   */
+  plainDiffIdIsBlobDigest?: boolean;
 }
 
 /** The uncompressed bytes of a layer blob: gzip is recognised by its magic number, plain tar passes through. */
-export async function* decompressLayer(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* decompressLayer(
+  source: AsyncIterable<Uint8Array>,
+  onFormat?: (format: 'gzip' | 'zstd' | 'tar') => void,
+): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return;
@@ -64,6 +74,7 @@ export async function* decompressLayer(source: AsyncIterable<Uint8Array>): Async
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   })();
   if (head[0] === 0x1f && head[1] === 0x8b) {
+    onFormat?.('gzip');
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     const feeding = pipeline(Readable.from(rest), gunzip).catch((error: unknown) => {
       gunzip.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -79,9 +90,11 @@ export async function* decompressLayer(source: AsyncIterable<Uint8Array>): Async
     return;
   }
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
+    onFormat?.('zstd');
     yield* unzstd(rest);
     return;
   }
+  onFormat?.('tar');
   yield* rest;
 }
 
@@ -117,9 +130,14 @@ async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8A
  * would escape `root`, on devices, and beyond the limits; the caller removes `root` then.
  */
 export async function unpackLayer(source: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions = {}): Promise<UnpackResult> {
-  const hash = options.verifiedDiffId === undefined ? createHash('sha256') : undefined;
+  let hash = options.verifiedDiffId === undefined ? createHash('sha256') : undefined;
+  let compressed = false;
+  const onFormat = (format: 'gzip' | 'zstd' | 'tar'): void => {
+    compressed = format !== 'tar';
+    if (!compressed && options.plainDiffIdIsBlobDigest) hash = undefined;
+  };
   async function* hashed(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of decompressLayer(source)) {
+    for await (const chunk of decompressLayer(source, onFormat)) {
       hash?.update(chunk);
       yield chunk;
     }
@@ -134,7 +152,7 @@ export async function unpackLayer(source: AsyncIterable<Uint8Array>, root: strin
   }
   writer.finish();
   const diffId = hash ? `sha256:${hash.digest('hex')}` : (options.verifiedDiffId ?? '');
-  return { diffId, size: writer.bytes, tarSize: reader.bytes.consumed, entries, whiteouts: writer.whiteouts };
+  return { diffId, size: writer.bytes, tarSize: reader.bytes.consumed, compressed, entries, whiteouts: writer.whiteouts };
 }
 
 /** The filesystem side: every path goes through `safeLayerPath` and a parent check that refuses symlinks. */
@@ -144,6 +162,9 @@ class LayerWriter {
   private readonly directoryTimes: { absolute: string; mtime: number }[] = [];
   bytes = 0;
   whiteouts = 0;
+  private readonly umask = process.umask();
+  private readonly ownUid = process.getuid?.() ?? 0;
+  private readonly ownGid = process.getgid?.() ?? 0;
 
   constructor(private readonly root: string) {}
 
@@ -151,13 +172,15 @@ class LayerWriter {
     const relative = this.place(entry);
     if (relative === undefined) return;
     const absolute = this.absolute(relative);
+    // Created with its permission bits, so the common root-owned file needs neither fchown nor fchmod.
+    const createMode = entry.mode & 0o777;
     let fd: number;
     try {
-      fd = openSync(absolute, FILE_FLAGS, 0o600);
+      fd = openSync(absolute, FILE_FLAGS, createMode);
     } catch (error) {
       if (!isCode(error, 'EEXIST')) throw systemError(error, 'create file', relative);
       this.removeExisting(relative);
-      fd = openSync(absolute, FILE_FLAGS, 0o600);
+      fd = openSync(absolute, FILE_FLAGS, createMode);
     }
     try {
       for await (const piece of data) {
@@ -165,9 +188,10 @@ class LayerWriter {
         while (offset < piece.length) offset += writeSync(fd, piece, offset, piece.length - offset);
       }
       this.bytes += entry.size;
-      fchownSync(fd, entry.uid, entry.gid);
-      // chown clears setuid/setgid, so the mode comes after it.
-      fchmodSync(fd, entry.mode);
+      const owned = entry.uid !== this.ownUid || entry.gid !== this.ownGid;
+      if (owned) fchownSync(fd, entry.uid, entry.gid);
+      // chown clears setuid/setgid, so the mode comes after it; the umask may have cut bits too.
+      if (owned || entry.mode !== (createMode & ~this.umask)) fchmodSync(fd, entry.mode);
       futimesSync(fd, entry.mtime, entry.mtime);
     } finally {
       closeSync(fd);

@@ -21,7 +21,8 @@ interface ListOptions {
 export function registerImageCommands(program: Command, context: CommandContext): void {
   const open = (): Promise<ImageStore> => openImageStore(statePathsFromEnv(context.env));
   const out = (text: string): void => context.stdout.write(text);
-  const image = program.command('image').description('Manage images in the local store');
+  // The registry commands add pull/push to the same `image` command, whichever registers first.
+  const image = program.commands.find((command) => command.name() === 'image') ?? program.command('image').description('Manage images');
 
   image
     .command('load')

@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { loadImages } from '../../../src/image/archive-import.js';
 import { saveImages } from '../../../src/image/archive-export.js';
 import { type ImageStore, openImageStore } from '../../../src/image/image-store.js';
-import { INDEX_HTML, buildBusyboxDockerArchive, buildBusyboxOciLayout, writeHostileLayer } from '../../helpers/test-image.js';
+import { INDEX_HTML, buildBusyboxDockerArchive, buildBusyboxOciLayout, rawLayer, writeHostileLayer } from '../../helpers/test-image.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 
 async function freshStore(t: ExecutionContext): Promise<{ store: ImageStore; work: string }> {
@@ -96,6 +96,18 @@ test('an archive with a hostile layer is refused and leaves the store exactly as
   await t.throwsAsync(loadImages(store, path.join(work, 'bad.tar')), { message: /points outside the layer \(\.\.\/ escape\)/ });
   t.deepEqual(storeContents(store), before);
   t.is(await store.find('bad:1'), undefined);
+});
+
+test('a large layer that turns hostile after megabytes of good files is refused while streaming, leaving nothing', async (t) => {
+  const { store, work } = await freshStore(t);
+  const before = storeContents(store);
+  const bulk = Array.from({ length: 40 }, (_, i) => ({ header: { name: `bulk/f${i}`, type: 'file' as const }, data: 'b'.repeat(100_000) }));
+  const hostile = rawLayer([...bulk, { header: { name: 'bulk/link', type: 'symlink', linkname: '/etc' } }, { header: { name: 'bulk/link/passwd', type: 'file' }, data: 'pwned' }]);
+  for (const gzipLayers of [false, true]) {
+    buildBusyboxDockerArchive(path.join(work, 'bad.tar'), { tag: 'bad:1', extraLayers: [hostile], gzipLayers });
+    await t.throwsAsync(loadImages(store, path.join(work, 'bad.tar')), { message: /writes through "bulk\/link", a symlink/ });
+    t.deepEqual(storeContents(store), before);
+  }
 });
 
 test('an archive whose manifest names a missing layer, or that is no image at all, is refused cleanly', async (t) => {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
@@ -14,15 +14,19 @@ const source = (relative: string): string => new URL(`../../../${relative}`, imp
 test('a load killed while unpacking leaves no layer, image or reference; check names the leftovers and prune clears them', async (t) => {
   const paths = await tempStatePaths(t);
   const work = path.dirname(paths.root);
-  const many = rawLayer(Array.from({ length: 4000 }, (_, i) => ({ header: { name: `data/d${i % 40}/f${i}`, type: 'file' as const }, data: 'x'.repeat(4096) })));
+  const many = rawLayer(Array.from({ length: 8000 }, (_, i) => ({ header: { name: `data/d${i % 40}/f${i}`, type: 'file' as const }, data: 'x'.repeat(1024) })));
   buildBusyboxDockerArchive(path.join(work, 'big.tar'), { tag: 'big:1', extraLayers: [many] });
+  // The child reads the archive from a FIFO that gets only the first half (inside the big layer), so it is
+  // surely mid-unpack when it is killed.
+  const fifo = path.join(work, 'archive.fifo');
+  execFileSync('mkfifo', [fifo]);
   const script = path.join(work, 'load.mts');
   writeFileSync(
     script,
     `import { openImageStore } from ${JSON.stringify(source('src/image/image-store.ts'))};
 import { loadImages } from ${JSON.stringify(source('src/image/archive-import.ts'))};
 const store = await openImageStore({ root: ${JSON.stringify(paths.root)}, run: ${JSON.stringify(paths.run)} });
-await loadImages(store, ${JSON.stringify(path.join(work, 'big.tar'))});
+await loadImages(store, ${JSON.stringify(fifo)});
 `,
   );
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'ignore', cwd: source('') });
@@ -30,18 +34,21 @@ await loadImages(store, ${JSON.stringify(path.join(work, 'big.tar'))});
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
+  const archive = readFileSync(path.join(work, 'big.tar'));
+  const feed = createWriteStream(fifo);
+  feed.on('error', () => undefined);
+  feed.write(archive.subarray(0, Math.floor(archive.length / 2)));
   const tempDir = path.join(paths.root, 'images/tmp');
   const layersDir = path.join(paths.root, 'images/layers');
-  // Kill it once the big layer is being unpacked (its temp dir exists while the base layers may be done).
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const temps = existsSync(tempDir) ? readdirSync(tempDir).filter((name) => name.startsWith('layer-')) : [];
-    if (temps.length > 0 && existsSync(path.join(tempDir, temps[0] ?? '', 'diff/data'))) break;
-    await sleep(5);
-  }
+  const unpacking = (): boolean =>
+    existsSync(tempDir) && readdirSync(tempDir).some((name) => name.startsWith('layer-') && existsSync(path.join(tempDir, name, 'diff/data')));
+  while (Date.now() < deadline && !unpacking()) await sleep(5);
+  t.true(unpacking(), 'the big layer was being unpacked');
   t.is(child.exitCode, null, 'the load was still running when it was killed');
   child.kill('SIGKILL');
   await exited;
+  feed.destroy();
   const store = await openImageStore(paths);
   t.deepEqual(await store.list(), []);
   t.false(existsSync(store.layout.indexFile));
