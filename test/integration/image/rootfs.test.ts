@@ -26,6 +26,8 @@ test('a prepared rootfs shows the union of the layers with whiteouts and opaque 
   t.deepEqual(readdirSync(path.join(root, 'opt/old')), ['c.txt'], 'opaque dir hides the lower entries');
   t.is(readFileSync(path.join(root, 'etc/app.conf'), 'utf8'), 'listen=8080\n');
   t.is(execFileSync('chroot', [root, '/bin/sh', '-c', 'cat /www/index.html; stat -c %U /www/app.txt; stat -c %A /usr/local/bin/suid-tool'], { encoding: 'utf8' }), `${INDEX_HTML}app\n-rwsr-xr-x\n`);
+  // A non-root user reads through the overlay although the store's own directories are 0700.
+  t.is(execFileSync('chroot', ['--userspec=1000:1000', root, '/bin/cat', '/www/app.txt'], { encoding: 'utf8' }), 'owned by app\n');
   writeFileSync(path.join(root, 'www/new.txt'), 'written by the container');
   t.is(readFileSync(path.join(prepared.upperDir, 'www/new.txt'), 'utf8'), 'written by the container');
   t.false(existsSync(path.join(store.layers.diffDirOf(loaded.record.chainIds[0] ?? ''), 'www/new.txt')));
