@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerImageCommands } from './commands/image.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { ExitCode } from './exit-codes.js';
@@ -25,6 +26,7 @@ export function buildProgram(context: CommandContext): Command {
     .showSuggestionAfterError(true);
   addGlobalOptions(program);
   registerConfigCommand(program, context);
+  registerImageCommands(program, context);
   registerRegistryCommands(program, context);
   registerNetworkCommands(program, context);
   program
