@@ -12,7 +12,8 @@ mounts=$(awk '$2 ~ /berth/ || ($1 == "overlay" && $2 != "/") {print $2}' /proc/m
 [ -n "$mounts" ] && problems+=("mounts: $mounts")
 tables=$(nft list tables 2>/dev/null | grep -i berth)
 [ -n "$tables" ] && problems+=("nftables tables: $tables")
-procs=$(ps -eo pid,comm 2>/dev/null | awk '$2 ~ /^(conmon|runc|berthd|tini|tini-static|docker-registry|registry|skopeo)$/')
+# Zombies are skipped: they hold nothing, and one whose parent is not a test is not ours to reap.
+procs=$(ps -eo pid,stat,comm 2>/dev/null | awk '$2 !~ /^Z/ && $3 ~ /^(conmon|runc|berthd|tini|tini-static|docker-registry|registry|skopeo)$/')
 [ -n "$procs" ] && problems+=("processes: $procs")
 if [ ${#problems[@]} -gt 0 ]; then
   echo "check-leftovers: the tests left these behind (a bug in a test or in berth):" >&2
