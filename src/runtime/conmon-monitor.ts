@@ -93,6 +93,8 @@ export async function startMonitor(options: MonitorOptions): Promise<{ pid: numb
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     env: { _OCI_SYNCPIPE: '3', PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     detached: true,
+    // conmon writes some files (an `oom` marker) relative to its working directory: keep them in the bundle.
+    cwd: options.bundle,
   });
   child.unref();
   const sync = child.stdio[3] as Readable | null | undefined;

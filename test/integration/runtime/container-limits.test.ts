@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import { runToExit, runtimeFixture } from './runtime-fixture.js';
 
@@ -11,6 +13,8 @@ test('a memory hog is killed at mem_limit and reported as OOM-killed', async (t)
   });
   t.is(exitCode, 137);
   t.true((await f.runtime.inspect(id))?.oomKilled);
+  // conmon also drops an `oom` file in its working directory, which must be the bundle, not ours.
+  t.false(existsSync(path.join(process.cwd(), 'oom')));
 });
 
 test('a container that exits by itself is not reported as OOM-killed', async (t) => {
