@@ -298,6 +298,19 @@ export class ContainerRuntime {
     }
   }
 
+  /**
+   * Exit events (inotify on the exit directory, written by conmon): the listener gets the full
+   * status (exit code, OOM). Returns a function that unsubscribes.
+   */
+  onExit(listener: (status: ContainerStatus) => void): () => void {
+    void this.setup();
+    return this.exits.onExit((id) => {
+      void this.inspect(id).then((status) => {
+        if (status?.state === 'exited') listener(status);
+      }, () => undefined);
+    });
+  }
+
   /** Resolves when the container has exited (at once if it already has). */
   async wait(id: string, timeoutMs = Infinity): Promise<ExitStatus | undefined> {
     await this.setup();

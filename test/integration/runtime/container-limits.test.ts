@@ -6,6 +6,9 @@ import { runToExit, runtimeFixture } from './runtime-fixture.js';
 test('a memory hog is killed at mem_limit and reported as OOM-killed', async (t) => {
   const f = await runtimeFixture(t);
   // Fill a tmpfs-backed /dev/shm? No: anonymous memory through a growing shell variable.
+  const events: { id: string; oomKilled: boolean; exitCode: number | undefined }[] = [];
+  const unsubscribe = f.runtime.onExit((status) => events.push({ id: status.record.id, oomKilled: status.oomKilled, exitCode: status.exitCode }));
+  t.teardown(unsubscribe);
   const { id, exitCode } = await runToExit(f, {
     mem_limit: 16 * 1024 * 1024,
     memswap_limit: 16 * 1024 * 1024,
@@ -15,6 +18,8 @@ test('a memory hog is killed at mem_limit and reported as OOM-killed', async (t)
   t.true((await f.runtime.inspect(id))?.oomKilled);
   // conmon also drops an `oom` file in its working directory, which must be the bundle, not ours.
   t.false(existsSync(path.join(process.cwd(), 'oom')));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(events.find((event) => event.id === id), { id, oomKilled: true, exitCode: 137 });
 });
 
 test('a container that exits by itself is not reported as OOM-killed', async (t) => {
