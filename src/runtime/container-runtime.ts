@@ -1,12 +1,11 @@
 // The container driver: create (bundle + conmon + runc create), start, stop, kill, pause, resume, delete, inspect.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { SystemError, UserError, ValueError } from '../errors.js';
+import { SystemError, UserError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/media-types.js';
 import { ensureDirectory, writeFileAtomic } from '../state/atomic-write.js';
 import type { StatePaths } from '../state/paths.js';
 import type { ServiceConfig } from '../spec/model.js';
-import { parseByteSize } from '../spec/syntax/byte-size.js';
 import { parseDuration } from '../spec/syntax/duration.js';
 import { hostBoundingCapabilities } from './capabilities.js';
 import { CreateFailure, startMonitor } from './conmon-monitor.js';
@@ -19,7 +18,9 @@ import { currentHardLimits } from './host-limits.js';
 import { resolveHostDevices } from './host-devices.js';
 import type { RuntimeMount } from './oci-spec.js';
 import { LogRotator } from './log-rotation.js';
-import { RuncCli, runcMessage } from './runc-cli.js';
+import { RuncCli } from './runc-cli.js';
+import { createError } from './create-errors.js';
+import { logOptions } from './log-options.js';
 import { buildRuntimeSpec, serializeRuntimeSpec, type ContainerFacts } from './runtime-spec-builder.js';
 
 export interface CreateContainerRequest {
@@ -46,16 +47,6 @@ export interface ContainerStatus {
   oomKilled: boolean;
 }
 
-/** A command the image does not have (or cannot run): Docker's message and `docker run`'s exit code. */
-export class ContainerCommandError extends UserError {
-  constructor(
-    message: string,
-    readonly exitCode: 126 | 127,
-  ) {
-    super(message, { keyPath: 'command', hint: 'check the command and entrypoint against the image' });
-  }
-}
-
 const DEFAULT_GRACE_MS = 10_000;
 
 async function readText(file: string): Promise<string> {
@@ -73,31 +64,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function logOptions(service: ServiceConfig, keyPath = 'logging.options'): ContainerRecord['log'] {
-  const options = service.logging?.options ?? {};
-  try {
-    const maxSize = options['max-size'] !== undefined ? parseByteSize(options['max-size']) : undefined;
-    const maxFiles = options['max-file'] !== undefined ? Number(options['max-file']) : undefined;
-    if (maxFiles !== undefined && (!Number.isInteger(maxFiles) || maxFiles < 1)) {
-      throw new ValueError(`invalid max-file "${options['max-file']}": expected a whole number ≥ 1`);
-    }
-    return { maxSize: maxSize !== undefined && maxSize > 0 ? maxSize : undefined, maxFiles };
-  } catch (error) {
-    if (error instanceof ValueError) throw new UserError(error.message, { keyPath, hint: error.hint });
-    throw error;
-  }
-}
-
-/** runc's create failure → Docker's wording; a missing or unrunnable command is a user mistake with 127/126. */
-function createError(name: string, failure: CreateFailure): Error {
-  const reason = runcMessage(failure.message);
-  const text = `failed to create container ${name}: ${reason}`;
-  const exec = /exec: .*$/.exec(reason)?.[0] ?? '';
-  if (/executable file not found|no such file or directory/.test(exec)) return new ContainerCommandError(text, 127);
-  if (/permission denied|exec format error/.test(exec)) return new ContainerCommandError(text, 126);
-  return new SystemError(reason, 'runc create');
 }
 
 export class ContainerRuntime {

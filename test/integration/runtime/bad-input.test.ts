@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import test from 'ava';
 import { UserError } from '../../../src/errors.js';
 import { execInContainer } from '../../../src/runtime/container-exec.js';
-import { ContainerCommandError } from '../../../src/runtime/container-runtime.js';
+import { ContainerCommandError } from '../../../src/runtime/create-errors.js';
 import { assertNothingLeft, newContainerId, runtimeFixture } from './runtime-fixture.js';
 
 const cases: { name: string; service: Parameters<Awaited<ReturnType<typeof runtimeFixture>>['create']>[0]; message: RegExp }[] = [
