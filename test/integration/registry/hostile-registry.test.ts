@@ -94,7 +94,12 @@ test('a truncated download (connection closed early) is a clear error and leaves
   );
   const blobs = await testBlobStore(t);
   const error = await t.throwsAsync(fetchImageBlobs(parseImageReference(`${host}/app:1`), blobs, anonymous), { instanceOf: SystemError });
-  t.regex(error?.message ?? '', /download of blob sha256:[a-f0-9]{64} of 127\.0\.0\.1:\d+\/app was truncated: 1000 of 262144 bytes arrived/);
+  // The client may see the reset before or after the first 1000 bytes: either way it is truncated.
+  const arrived = /download of blob sha256:[a-f0-9]{64} of 127\.0\.0\.1:\d+\/app was truncated: (\d+) of 262144 bytes arrived/.exec(
+    error?.message ?? '',
+  );
+  t.truthy(arrived, error?.message);
+  t.true(Number(arrived?.[1]) <= 1000);
   await storeIsClean(t, blobs, [digestOf(layer)]);
 });
 
