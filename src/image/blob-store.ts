@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SystemError, UserError } from '../errors.js';
 import type { StatePaths } from '../state/paths.js';
+import { isProcessRunning } from '../state/process-alive.js';
 import type { BlobStore } from './image-store-interface.js';
 
 const SHA256_DIGEST = /^sha256:([a-f0-9]{64})$/;
@@ -197,12 +198,7 @@ export function isAbandonedTempName(name: string): boolean {
   if (!match?.[1]) return true;
   const pid = Number(match[1]);
   if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !isProcessRunning(pid);
 }
 
 async function* oneChunk(data: Uint8Array): AsyncGenerator<Uint8Array> {

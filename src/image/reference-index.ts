@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemError, UserError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../state/atomic-write.js';
+import { isProcessRunning } from '../state/process-alive.js';
 
 /** One image in the index, keyed by its manifest digest. */
 export interface IndexedImage {
@@ -88,8 +89,7 @@ async function lockIsStale(lockDir: string): Promise<boolean> {
   try {
     const pid = Number.parseInt(await readFile(`${lockDir}/pid`, 'utf8'), 10);
     if (pid === process.pid) return false;
-    process.kill(pid, 0);
-    return false;
+    return !isProcessRunning(pid);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') return true;

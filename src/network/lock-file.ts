@@ -1,7 +1,8 @@
 // A cross-process lock on a file: created exclusively, holding the owner's pid, taken over when that pid is gone.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemError } from '../errors.js';
+import { isProcessRunning } from '../state/process-alive.js';
 
 // Callers in one process queue here, so only one of them at a time polls the file (no backoff among siblings).
 const queues = new Map<string, Promise<unknown>>();
@@ -60,12 +61,19 @@ function holderIsGone(lockPath: string): boolean {
     return false;
   }
   const pid = Number(text);
-  if (!text || !Number.isInteger(pid) || pid <= 0) return false;
+  if (!text) return olderThan(lockPath, EMPTY_LOCK_GRACE_MS);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return false;
+  return !isProcessRunning(pid);
+}
+
+/** A holder killed between creating the file and writing its pid leaves it empty for good. */
+const EMPTY_LOCK_GRACE_MS = 5_000;
+
+function olderThan(file: string, ms: number): boolean {
   try {
-    process.kill(pid, 0);
+    return Date.now() - statSync(file).mtimeMs > ms;
+  } catch {
     return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

@@ -5,6 +5,7 @@ import { SystemError, UserError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/media-types.js';
 import { ensureDirectory, writeFileAtomic } from '../state/atomic-write.js';
 import type { StatePaths } from '../state/paths.js';
+import { isProcessRunning } from '../state/process-alive.js';
 import type { ServiceConfig } from '../spec/model.js';
 import { parseDuration } from '../spec/syntax/duration.js';
 import { hostBoundingCapabilities } from './capabilities.js';
@@ -57,14 +58,7 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isAlive = isProcessRunning;
 
 export class ContainerRuntime {
   readonly dirs: RuntimeDirs;
