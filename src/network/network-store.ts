@@ -4,7 +4,7 @@ import path from 'node:path';
 import { tempPathBeside } from '../state/atomic-write.js';
 import type { StatePaths } from '../state/paths.js';
 import type { NetworkAddressing } from './ipam.js';
-import { withFileLock } from './lock-file.js';
+import { withFileLock } from '../state/lock-file.js';
 
 /** One container's attachment to a network, as recorded. */
 export interface EndpointRecord {

@@ -58,8 +58,6 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-const isAlive = isProcessRunning;
-
 export class ContainerRuntime {
   readonly dirs: RuntimeDirs;
   readonly runc: RuncCli;
@@ -380,7 +378,7 @@ export class ContainerRuntime {
       errors.push(`runc delete: ${(error as Error).message}`);
     }
     // conmon leaves by itself once the container is gone; one that lingers (it lost its container) is ours to end.
-    if (conmonPid > 0 && isAlive(conmonPid)) {
+    if (conmonPid > 0 && isProcessRunning(conmonPid)) {
       const cmdline = await readText(`/proc/${conmonPid}/cmdline`);
       if (cmdline.includes(id)) {
         try {

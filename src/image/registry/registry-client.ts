@@ -1,5 +1,5 @@
 // Registry v2 API for one registry host: ping, manifests, blobs, uploads and cross-repository mounts.
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../blob-store.js';
 import { SystemError, UserError } from '../../errors.js';
 import type { Descriptor } from '../media-types.js';
 import { type CredentialsLookup, dockerConfigCredentials } from './docker-credentials.js';
@@ -320,9 +320,6 @@ export class RegistryClient {
   }
 }
 
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 function header(response: HttpResponse, name: string): string | undefined {
   const value = response.headers[name];

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
@@ -71,8 +71,7 @@ test('an index lock left by a killed process is taken over', async (t) => {
   const store = await openImageStore(paths);
   const dead = spawn('true');
   await new Promise((resolve) => dead.once('exit', resolve));
-  mkdirSync(store.layout.lockFile);
-  writeFileSync(path.join(store.layout.lockFile, 'pid'), String(dead.pid));
+  writeFileSync(store.layout.lockFile, String(dead.pid));
   const [loaded] = await loadImages(store, path.join(work, 'image.tar'));
   t.is(loaded?.reference, 'locked:1');
   t.false(existsSync(store.layout.lockFile));

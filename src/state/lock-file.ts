@@ -2,7 +2,7 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemError } from '../errors.js';
-import { isProcessRunning } from '../state/process-alive.js';
+import { isProcessRunning } from './process-alive.js';
 
 // Callers in one process queue here, so only one of them at a time polls the file (no backoff among siblings).
 const queues = new Map<string, Promise<unknown>>();
