@@ -16,7 +16,9 @@ export type LoopEvent =
       readonly at: number;
       readonly oomKilled?: boolean | undefined;
     }
-  | { readonly type: 'health'; readonly container: string; readonly health: HealthStatus };
+  | { readonly type: 'health'; readonly container: string; readonly health: HealthStatus }
+  /** Changes seen outside the loop's own actions (an image loaded meanwhile, a state re-read). */
+  | { readonly type: 'observed'; readonly changes: readonly ObservedChange[] };
 
 /** What an executed action changed in the world, as the executor reports it. */
 export type ObservedChange =
@@ -61,7 +63,14 @@ export const EMPTY_OBSERVED: ObservedState = {
 export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
   switch (event.type) {
     case 'desired':
-      return { ...state, desired: event.desired, failures: {}, abandoned: [] };
+      // A new request tries again what failed under the previous one.
+      return {
+        ...state,
+        desired: event.desired,
+        observed: { ...state.observed, failedServices: {}, imageErrors: {} },
+        failures: {},
+        abandoned: [],
+      };
     case 'tick':
       return state;
     case 'action-done': {
@@ -83,6 +92,8 @@ export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
       }));
     case 'health':
       return updateContainer(state, event.container, (c) => ({ ...c, health: event.health }));
+    case 'observed':
+      return { ...state, observed: event.changes.reduce(applyChange, state.observed) };
   }
 }
 

@@ -1,0 +1,195 @@
+// One project container's steps over the drivers: create (rootfs, mounts, netns, bundle), start, stop, remove.
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../errors.js';
+import { prepareRootfs, releaseRootfs } from '../image/rootfs.js';
+import type { ObservedContainer } from '../plan/plan-types.js';
+import { imageOf } from '../plan/desired-state.js';
+import { healthSettings } from '../reconcile/health-settings.js';
+import type { RuntimeMount } from '../runtime/oci-spec.js';
+import type { ServiceConfig } from '../spec/model.js';
+import { resolveServiceMounts } from '../volume/service-mounts.js';
+import { LABEL, composeLabels } from './compose-labels.js';
+import { observedIdentity, type IndexedContainer } from './container-index.js';
+import { attachContainerNetwork, detachContainerNetwork } from './container-network.js';
+import { readEngineRecord, writeEngineRecord } from './engine-record.js';
+import type { ProjectContext } from './project-context.js';
+
+export interface CreateRequest {
+  readonly service: string;
+  readonly number: number;
+  readonly name: string;
+  readonly configHash: string;
+}
+
+function serviceConfig(context: ProjectContext, name: string): ServiceConfig {
+  const service = context.project.services[name];
+  if (!service) throw new UserError(`service ${name} is not in the project any more`, { hint: 'run `berth up --remove-orphans` to remove its containers' });
+  return service;
+}
+
+/** Create the container, everything it needs first; on failure each step made is undone. */
+export async function createContainer(context: ProjectContext, request: CreateRequest): Promise<ObservedContainer> {
+  const { drivers, project } = context;
+  const service = serviceConfig(context, request.service);
+  const reference = imageOf(project.name, request.service, service);
+  const image = await drivers.images.get(reference);
+  const id = randomBytes(32).toString('hex');
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const rootfs = await prepareRootfs(drivers.images, drivers.paths, id, image);
+    undo.push(() => releaseRootfs(drivers.paths, id));
+    const { mounts } = await resolveServiceMounts(service, {
+      project: project.name,
+      volumes: project.volumes,
+      store: drivers.volumes,
+      rootfs: rootfs.rootfs,
+      volumesFrom: await volumesFromMounts(context, request.service, service),
+    });
+    const network = await attachContainerNetwork(drivers, {
+      id,
+      name: request.name,
+      serviceName: request.service,
+      service,
+      project,
+      netnsOf: (target) => netnsOf(context, target),
+    });
+    undo.push(() => detachContainerNetwork(drivers, id));
+    const identity = { project: project.name, service: request.service, number: request.number, configHash: request.configHash, oneoff: false };
+    await drivers.runtime.create({
+      id,
+      name: request.name,
+      service,
+      image: { reference, config: image.config.config ?? {} },
+      rootfs: rootfs.rootfs,
+      netnsPath: network.netnsPath,
+      mounts,
+      etcFiles: network.etcFiles,
+      labels: composeLabels(identity, {
+        [LABEL.image]: image.id,
+        [LABEL.version]: 'berth',
+      }),
+    });
+    undo.push(() => drivers.runtime.delete(id, { force: true }));
+    await writeEngineRecord(drivers.runtime.files(id).dir, { restartCount: 0, dnsEndpoints: network.dnsEndpoints });
+    context.index.add({ id, name: request.name, identity });
+    return { name: request.name, service: request.service, number: request.number, configHash: request.configHash, status: 'created', restartCount: 0 };
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The mounts of the containers `volumes_from` names (`service`, `service:ro`, `container:name`), from their records. */
+async function volumesFromMounts(context: ProjectContext, serviceName: string, service: ServiceConfig): Promise<{ mounts: RuntimeMount[]; readOnly: boolean }[]> {
+  return Promise.all((service.volumes_from ?? []).map(async (entry) => {
+    const parts = entry.split(':');
+    const mode = parts[parts.length - 1];
+    if (parts.length > 1 && (mode === 'ro' || mode === 'rw')) parts.pop();
+    const isContainer = parts[0] === 'container' && parts.length > 1;
+    const target = isContainer ? context.index.get(parts.slice(1).join(':')) : context.index.firstOfService(parts.join(':'));
+    const status = target ? await context.drivers.runtime.inspect(target.id) : undefined;
+    if (!status) throw new UserError(`volumes_from: no container for "${entry}"`, { keyPath: `services.${serviceName}.volumes_from`, hint: 'it must be created first' });
+    return { mounts: status.record.mounts, readOnly: mode === 'ro' };
+  }));
+}
+
+async function netnsOf(context: ProjectContext, target: { service: string } | { container: string }): Promise<string> {
+  const found = 'service' in target ? context.index.firstOfService(target.service) : context.index.get(target.container);
+  const label = 'service' in target ? `service:${target.service}` : `container:${target.container}`;
+  const record = found ? await context.drivers.runtime.inspect(found.id) : undefined;
+  if (!record?.record.netnsPath) {
+    throw new UserError(`network_mode ${label}: that container has no network namespace`, { hint: 'it must be created first; depends_on orders this' });
+  }
+  return record.record.netnsPath;
+}
+
+/** Register its names, start it, start its probes. */
+export async function startContainer(context: ProjectContext, container: IndexedContainer): Promise<ObservedContainer> {
+  const { drivers } = context;
+  const engineRecord = await readEngineRecord(drivers.runtime.files(container.id).dir);
+  // Names resolve before the process starts: its first lookup must not fail.
+  await context.dns.register(engineRecord.dnsEndpoints);
+  try {
+    await drivers.runtime.start(container.id);
+  } catch (error) {
+    await context.dns.unregister(engineRecord.dnsEndpoints).catch(() => undefined);
+    throw error;
+  }
+  const startedAt = Date.now();
+  const hasHealthcheck = await startProbes(context, container, startedAt);
+  return {
+    ...observedIdentity(container),
+    status: 'running',
+    startedAt,
+    restartCount: engineRecord.restartCount,
+    lastBackoffMs: engineRecord.lastBackoffMs,
+    health: hasHealthcheck ? 'starting' : undefined,
+  };
+}
+
+/** Start probing a running container; false when it has no healthcheck. */
+export async function startProbes(context: ProjectContext, container: IndexedContainer, startedAt: number): Promise<boolean> {
+  const service = context.project.services[container.identity.service];
+  const image = service ? await context.drivers.images.find(imageOf(context.project.name, container.identity.service, service)) : undefined;
+  const settings = healthSettings(service?.healthcheck, image?.config.config?.Healthcheck);
+  if (!settings) return false;
+  context.health.start(container.name, container.id, settings, startedAt);
+  return true;
+}
+
+/** Stop it (stop signal, grace period, SIGKILL) and withdraw its names. */
+export async function stopContainer(context: ProjectContext, container: IndexedContainer, byUser: boolean): Promise<ObservedContainer> {
+  const { drivers } = context;
+  context.health.stop(container.name);
+  const engineRecord = await readEngineRecord(drivers.runtime.files(container.id).dir);
+  const exit = await drivers.runtime.stop(container.id, context.stopTimeoutMs !== undefined ? { timeoutMs: context.stopTimeoutMs } : {});
+  await context.dns.unregister(engineRecord.dnsEndpoints);
+  return {
+    ...observedIdentity(container),
+    status: 'exited',
+    exitCode: exit?.exitCode,
+    finishedAt: Date.now(),
+    restartCount: engineRecord.restartCount,
+    lastBackoffMs: engineRecord.lastBackoffMs,
+    stoppedByUser: byUser,
+  };
+}
+
+/** A policy or dependency restart: stop if still running, count it, start again. */
+export async function restartContainer(context: ProjectContext, container: IndexedContainer, counted: boolean, backoffMs: number | undefined): Promise<ObservedContainer> {
+  const status = await context.drivers.runtime.inspect(container.id);
+  if (status && (status.state === 'running' || status.state === 'paused')) await stopContainer(context, container, false);
+  const dir = context.drivers.runtime.files(container.id).dir;
+  const engineRecord = await readEngineRecord(dir);
+  await writeEngineRecord(dir, {
+    ...engineRecord,
+    restartCount: engineRecord.restartCount + (counted ? 1 : 0),
+    lastBackoffMs: counted ? backoffMs : engineRecord.lastBackoffMs,
+  });
+  return startContainer(context, container);
+}
+
+/** Remove every trace of it: process, names, bundle, record, netns, veths, ports, rootfs. All steps are tried. */
+export async function removeContainer(context: ProjectContext, container: IndexedContainer): Promise<void> {
+  const { drivers } = context;
+  context.health.stop(container.name);
+  const errors: Error[] = [];
+  const attempt = async (step: () => Promise<unknown>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      errors.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  const engineRecord = await readEngineRecord(drivers.runtime.files(container.id).dir);
+  await attempt(() => context.dns.unregister(engineRecord.dnsEndpoints));
+  const status = await drivers.runtime.inspect(container.id).catch(() => undefined);
+  if (status?.state === 'running' || status?.state === 'paused') {
+    await attempt(() => drivers.runtime.stop(container.id, context.stopTimeoutMs !== undefined ? { timeoutMs: context.stopTimeoutMs } : {}));
+  }
+  if (status) await attempt(() => drivers.runtime.delete(container.id, { force: true }));
+  errors.push(...(await detachContainerNetwork(drivers, container.id)));
+  await attempt(() => releaseRootfs(drivers.paths, container.id));
+  context.index.delete(container.name);
+  if (errors.length > 0) throw new Error(`removing ${container.name}: ${errors.map((e) => e.message).join('; ')}`);
+}

@@ -1,0 +1,107 @@
+// When a request is done, and how it went: pure judgements over a loop state.
+import type { ServiceStatus } from '../plan/plan-types.js';
+import type { LoopState } from '../reconcile/loop-state.js';
+
+export interface ServiceOutcome {
+  readonly service: string;
+  readonly status: ServiceStatus;
+}
+
+export interface RequestOutcome {
+  readonly ok: boolean;
+  readonly services: readonly ServiceOutcome[];
+  /** Services that failed, with compose-like reasons. */
+  readonly failures: readonly { service: string; reason: string }[];
+  /** Steps given up after repeated failures (a network that could not be made). */
+  readonly errors: readonly string[];
+}
+
+const STILL_MOVING = new Set<ServiceStatus['state']>(['pending', 'waiting', 'stopping']);
+
+function idle(state: LoopState): boolean {
+  return state.observed.inFlight.length === 0 && state.launch.length === 0;
+}
+
+/** Nothing can move any more: a step was given up and nothing else runs. */
+function stuck(state: LoopState): boolean {
+  return state.abandoned.length > 0 && idle(state);
+}
+
+/**
+ * `up` without `--wait`: every service has its containers started (or has failed, or completed).
+ * Health is waited for only where a dependent needs it, which the loop's gating already did.
+ */
+export function upStarted(state: LoopState): boolean {
+  if (stuck(state)) return true;
+  const decision = state.decision;
+  if (!decision || !idle(state)) return false;
+  return state.desired.services.every((service) => {
+    const status = decision.services[service.name];
+    if (!status || STILL_MOVING.has(status.state)) return false;
+    if (status.state !== 'starting') return true;
+    const containers = state.observed.containers.filter((c) => c.service === service.name);
+    return containers.length > 0 && containers.every((c) => c.status === 'running' || c.status === 'paused');
+  });
+}
+
+/** `up --wait`, `stop`, `down`: the loop has nothing left to do or wait for. */
+export function settled(state: LoopState): boolean {
+  return stuck(state) || (state.decision?.settled === true && idle(state));
+}
+
+/** `up --wait` also ends early once a service failed for good and nothing else moves. */
+export function waitFinished(state: LoopState): boolean {
+  if (settled(state)) return true;
+  const decision = state.decision;
+  if (!decision || !idle(state)) return false;
+  const statuses = Object.values(decision.services);
+  return statuses.some((s) => s.state === 'failed') && statuses.every((s) => !STILL_MOVING.has(s.state) && s.state !== 'starting');
+}
+
+export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }): RequestOutcome {
+  const services = state.desired.services.map((service) => ({
+    service: service.name,
+    status: state.decision?.services[service.name] ?? ({ state: 'pending', detail: 'not decided' } as const),
+  }));
+  const failures: { service: string; reason: string }[] = [];
+  for (const { service, status } of services) {
+    const reason = failureReason(status, options.requireHealthy);
+    if (reason !== undefined) failures.push({ service, reason });
+  }
+  const errors = state.abandoned.map(({ action, error }) => `${action.kind} ${describeTarget(action)}: ${error}`);
+  return { ok: failures.length === 0 && errors.length === 0, services, failures, errors };
+}
+
+function failureReason(status: ServiceStatus, requireHealthy: boolean): string | undefined {
+  switch (status.state) {
+    case 'failed':
+      return status.detail;
+    case 'exited':
+      return status.exitCode === 0 ? undefined : `exited with code ${status.exitCode}`;
+    case 'restarting':
+      return requireHealthy ? `is restarting (${status.detail})` : undefined;
+    case 'pending':
+    case 'waiting':
+      return `never started (${status.detail})`;
+    case 'starting':
+      return requireHealthy ? 'did not become healthy' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function describeTarget(action: LoopState['abandoned'][number]['action']): string {
+  switch (action.kind) {
+    case 'create-network':
+    case 'remove-network':
+      return action.network;
+    case 'create-volume':
+    case 'remove-volume':
+      return action.volume;
+    case 'pull-image':
+    case 'build-image':
+      return action.image;
+    default:
+      return 'container' in action ? action.container : action.service;
+  }
+}

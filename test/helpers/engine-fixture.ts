@@ -1,0 +1,56 @@
+// An engine on private state roots with a busybox image loaded, and projects written from YAML text; all torn down.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { Engine } from '../../src/engine/engine.js';
+import { loadImages } from '../../src/image/archive-import.js';
+import type { Project } from '../../src/spec/model.js';
+import { loadProject } from '../../src/spec/load-project.js';
+import type { StatePaths } from '../../src/state/paths.js';
+import { removeEmptyCgroupParent } from '../integration/runtime/runtime-fixture.js';
+import { tempStatePaths } from './temp-state.js';
+import { buildBusyboxDockerArchive } from './test-image.js';
+
+export interface EngineFixture {
+  readonly engine: Engine;
+  readonly paths: StatePaths;
+  /** The environment the engine runs with: private roots, and no DNS forwarding off the host. */
+  readonly env: Record<string, string>;
+  /** Write `compose.yaml` with this text into a fresh directory and load it; the project is downed in teardown. */
+  project(yaml: string, files?: Record<string, string>): Promise<Project>;
+}
+
+export async function engineFixture(t: ExecutionContext): Promise<EngineFixture> {
+  const paths = await tempStatePaths(t, 'berth-eng');
+  const env = { BERTH_ROOT: paths.root, BERTH_RUN: paths.run, BERTH_DNS_UPSTREAMS: '' };
+  const engine = await Engine.open(paths, { env });
+  const projects: Project[] = [];
+  const dirs: string[] = [];
+  // Registered after tempStatePaths, so it runs before the roots are removed.
+  t.teardown(async () => {
+    for (const project of projects) {
+      await engine.down(project, { volumes: true, stopTimeoutMs: 1000 }).catch((error: unknown) => t.log(`teardown down ${project.name}: ${String(error)}`));
+    }
+    await engine.close();
+    await removeEmptyCgroupParent('berth');
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+  const archive = path.join(paths.run, '..', 'busybox.tar');
+  buildBusyboxDockerArchive(archive);
+  await loadImages(engine.drivers.images, archive);
+  return {
+    engine,
+    paths,
+    env,
+    async project(yaml, files = {}) {
+      const dir = await mkdtemp(path.join(tmpdir(), 'berth-proj-'));
+      dirs.push(dir);
+      await writeFile(path.join(dir, 'compose.yaml'), yaml);
+      for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+      const { project } = await loadProject({ cwd: dir, env: {} });
+      projects.push(project);
+      return project;
+    },
+  };
+}
