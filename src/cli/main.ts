@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerDaemonCommands } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerStackCommands } from './commands/stack.js';
 import { ExitCode } from './exit-codes.js';
 import { addGlobalOptions } from './global-options.js';
 import { reportError } from './report.js';
@@ -29,6 +31,8 @@ export function buildProgram(context: CommandContext): Command {
   registerImageCommands(program, context);
   registerRegistryCommands(program, context);
   registerNetworkCommands(program, context);
+  registerStackCommands(program, context);
+  registerDaemonCommands(program, context);
   program
     .command('version')
     .description('Show the berth version')
