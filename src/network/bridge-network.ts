@@ -17,6 +17,7 @@ import { planAddressing } from './ipam.js';
 import { parsePrefix } from './ipv4.js';
 import { type NetlinkClient, netlinkClient } from './netlink-client.js';
 import { BERTH_BRIDGE_GROUP } from './netlink-protocol.js';
+import { releaseNetnsDirectory } from './netns.js';
 import { type NetworkRecord, NetworkStore } from './network-store.js';
 
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
@@ -187,6 +188,7 @@ export async function removeNetwork(context: NetworkContext, nameOrId: string): 
   const errors = await teardownNetworkObjects(context, record);
   if (errors.length) throw new AggregateError(errors, `removing network ${record.name}: ${errors.map((error) => error.message).join('; ')}`);
   await context.store.remove(record.id);
+  if ((await context.store.list()).length === 0) await releaseNetnsDirectory(context.paths);
 }
 
 export async function findNetwork(context: NetworkContext, nameOrId: string): Promise<NetworkRecord> {

@@ -73,3 +73,24 @@ export async function listNetnsFiles(paths: StatePaths): Promise<string[]> {
     throw error;
   }
 }
+
+/**
+ * Undo `prepareNetnsDirectory` once no netns file is left (the last network of the state root is gone), so
+ * nothing of berth stays mounted after `down`. A later sandbox prepares the directory again.
+ */
+export async function releaseNetnsDirectory(paths: StatePaths): Promise<void> {
+  const dir = netnsDirectory(paths);
+  if ((await listNetnsFiles(paths)).length > 0) return;
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const mounts = mountinfo.split('\n').filter((line) => line.split(' ')[4] === dir).length;
+  // Bind and shared-flag steps may have stacked the same directory more than once.
+  for (let i = 0; i < mounts; i++) {
+    try {
+      berthSys().umount2(dir, UnmountFlag.DETACH | UnmountFlag.NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'ENOENT') throw new SystemError((error as Error).message, `umount ${dir}`, code);
+    }
+  }
+  prepared.delete(dir);
+}

@@ -1,0 +1,152 @@
+// `berth up`, `stop` and `down`: bring a project to running, stopped, or gone.
+import { type Command, Option } from 'commander';
+import type { Engine } from '../../engine/engine.js';
+import { UserError } from '../../errors.js';
+import type { PullPolicy } from '../../plan/plan-types.js';
+import type { Project } from '../../spec/model.js';
+import type { CommandContext } from '../command-context.js';
+import { loadCommandProject, openCommandEngine, parseSeconds, requireSuccess } from '../project-command.js';
+import { progressPrinter } from '../progress-lines.js';
+
+interface UpOptions {
+  detach?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  forceRecreate?: boolean;
+  recreate: boolean;
+  removeOrphans?: boolean;
+  pull?: PullPolicy | 'if_not_present';
+  timeout?: string;
+  scale: string[];
+  quietPull?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export interface StackCommandHooks {
+  /** Attached `up`: what happens after the stack started (follow logs until Ctrl-C). Default: return. */
+  readonly attached?: (engine: Engine, project: Project, context: CommandContext) => Promise<number | void>;
+}
+
+export function registerStackCommands(program: Command, context: CommandContext, hooks: StackCommandHooks = {}): void {
+  const progress = () => progressPrinter((line) => context.stderr.write(line));
+
+  program
+    .command('up')
+    .description('Create and start the containers of the services (all, or those named and their dependencies)')
+    .argument('[services...]', 'only these services (and what they depend on)')
+    .option('-d, --detach', 'start in the background and return')
+    .option('--wait', 'wait until every service is running and healthy (implies --detach)')
+    .option('--wait-timeout <seconds>', 'give up waiting after this many seconds')
+    .option('--force-recreate', 'recreate containers even if their configuration is unchanged')
+    .option('--no-recreate', 'keep existing containers even if their configuration changed')
+    .option('--remove-orphans', 'remove containers of services no longer in the compose file')
+    .addOption(new Option('--pull <policy>', 'pull images first').choices(['always', 'missing', 'never']))
+    .option('-t, --timeout <seconds>', 'grace period for containers stopped on the way (recreate, scale)')
+    .option('--scale <service=n>', 'run n replicas of a service (repeatable; overrides scale:)', collect, [])
+    .addHelpText(
+      'after',
+      `
+Examples:
+  berth up                      start everything and follow the logs; Ctrl-C stops the stack
+  berth up -d                   start everything and return
+  berth up --wait               return once every service is healthy (exit 1 if one fails)
+  berth up -d web               only web and what it depends on
+  berth up -d --scale web=3     three replicas of web`,
+    )
+    .action(async (services: string[], options: UpOptions, command: Command) => {
+      if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
+      const { project } = await loadCommandProject(command, context, services);
+      const scaled = withScale(project, options.scale);
+      const engine = await openCommandEngine(context);
+      try {
+        const outcome = await engine.up(
+          scaled,
+          {
+            services,
+            recreate: options.forceRecreate ? 'force' : options.recreate ? 'diverged' : 'never',
+            removeOrphans: options.removeOrphans,
+            pull: options.pull === 'if_not_present' ? 'missing' : options.pull,
+            wait: options.wait,
+            waitTimeoutMs: options.waitTimeout !== undefined ? parseSeconds(options.waitTimeout, '--wait-timeout') : undefined,
+            stopTimeoutMs: options.timeout !== undefined ? parseSeconds(options.timeout, '--timeout') : undefined,
+          },
+          { onState: progress() },
+        );
+        requireSuccess(outcome, 'up');
+        if (options.detach || options.wait || !hooks.attached) return;
+        const code = await hooks.attached(engine, scaled, context);
+        if (typeof code === 'number' && code !== 0) process.exitCode = code;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('stop')
+    .description('Stop the containers of the services (all, or those named), keeping them')
+    .argument('[services...]', 'only these services')
+    .option('-t, --timeout <seconds>', 'grace period before SIGKILL (default: each service’s stop_grace_period, 10 s)')
+    .action(async (services: string[], options: { timeout?: string }, command: Command) => {
+      const { project } = await loadCommandProject(command, context, services);
+      const engine = await openCommandEngine(context);
+      try {
+        const outcome = await engine.stop(
+          project,
+          { services, ...(options.timeout !== undefined ? { stopTimeoutMs: parseSeconds(options.timeout, '--timeout') } : {}) },
+          { onState: progress() },
+        );
+        requireSuccess(outcome, 'stop');
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('down')
+    .description('Stop and remove the containers and networks of the project (and its volumes with -v)')
+    .option('-v, --volumes', 'remove the named volumes of the project too')
+    .option('--remove-orphans', 'remove containers of services no longer in the compose file')
+    .option('-t, --timeout <seconds>', 'grace period before SIGKILL')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  berth down                    remove containers and networks; named volumes stay
+  berth down -v                 remove the named volumes too
+  berth down -t 0               do not wait for containers to exit gracefully`,
+    )
+    .action(async (options: { volumes?: boolean; removeOrphans?: boolean; timeout?: string }, command: Command) => {
+      const { project } = await loadCommandProject(command, context);
+      const engine = await openCommandEngine(context);
+      try {
+        const outcome = await engine.down(
+          project,
+          {
+            volumes: options.volumes,
+            removeOrphans: options.removeOrphans,
+            stopTimeoutMs: options.timeout !== undefined ? parseSeconds(options.timeout, '--timeout') : undefined,
+          },
+          { onState: progress() },
+        );
+        requireSuccess(outcome, 'down');
+      } finally {
+        await engine.close();
+      }
+    });
+}
+
+/** `--scale web=3` → the project with that service's scale set. */
+export function withScale(project: Project, items: readonly string[]): Project {
+  if (items.length === 0) return project;
+  const services = { ...project.services };
+  for (const item of items) {
+    const match = /^([^=]+)=(\d+)$/.exec(item);
+    if (!match) throw new UserError(`--scale expects SERVICE=NUMBER, found "${item}"`);
+    const [, name = '', count = '0'] = match;
+    const service = services[name];
+    if (!service) throw new UserError(`--scale: no such service: ${name}`, { hint: `services: ${Object.keys(services).join(', ')}` });
+    services[name] = { ...service, scale: Number(count), ...(service.deploy ? { deploy: { ...service.deploy, replicas: Number(count) } } : {}) };
+  }
+  return { ...project, services };
+}

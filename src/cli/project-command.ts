@@ -1,0 +1,39 @@
+// What the stack commands share: load the project from the global options, open an engine, print outcomes.
+import type { Command } from 'commander';
+import { Engine } from '../engine/engine.js';
+import type { RequestOutcome } from '../engine/request-outcome.js';
+import { UserError } from '../errors.js';
+import { loadProject, type LoadedProject } from '../spec/load-project.js';
+import { statePathsFromEnv } from '../state/paths.js';
+import type { CommandContext } from './command-context.js';
+import { type GlobalOptions, toLoadOptions } from './global-options.js';
+import { reportWarnings } from './report.js';
+
+export async function loadCommandProject(command: Command, context: CommandContext, services: readonly string[] = []): Promise<LoadedProject> {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const loaded = await loadProject({ ...toLoadOptions(globals, context.cwd), env: context.env, ...(services.length ? { services: [...services] } : {}) });
+  reportWarnings(loaded.warnings, context.stderr);
+  for (const service of services) {
+    if (!loaded.project.services[service]) throw new UserError(`no such service: ${service}`, { hint: `services: ${Object.keys(loaded.project.services).join(', ')}` });
+  }
+  return loaded;
+}
+
+/** An engine on the state roots the environment names; close it when done. */
+export function openCommandEngine(context: CommandContext): Promise<Engine> {
+  return Engine.open(statePathsFromEnv(context.env), { env: context.env });
+}
+
+/** `-t/--timeout` seconds → milliseconds. */
+export function parseSeconds(value: string, flag: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`${flag} expects a number of seconds, found "${value}"`);
+  return seconds * 1000;
+}
+
+/** Throws a UserError naming every failed service (the command then exits 1). */
+export function requireSuccess(outcome: RequestOutcome, verb: string): void {
+  if (outcome.ok) return;
+  const lines = [...outcome.failures.map(({ service, reason }) => `service ${service}: ${reason}`), ...outcome.errors];
+  throw new UserError(`${verb} failed: ${lines.join('; ')}`, { hint: 'see `berth logs SERVICE` for what the containers printed' });
+}
