@@ -24,6 +24,7 @@ export function buildProgram(context: CommandContext): Command {
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
     })
+    .enablePositionalOptions()
     .exitOverride()
     .showSuggestionAfterError(true);
   addGlobalOptions(program);
