@@ -3,8 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { filter, firstValueFrom, throwError, timeout } from 'rxjs';
 import { Engine } from '../../src/engine/engine.js';
 import { loadImages } from '../../src/image/archive-import.js';
+import type { LoopState } from '../../src/reconcile/loop-state.js';
+import { execInContainer } from '../../src/runtime/container-exec.js';
 import type { Project } from '../../src/spec/model.js';
 import { loadProject } from '../../src/spec/load-project.js';
 import type { StatePaths } from '../../src/state/paths.js';
@@ -53,4 +56,23 @@ export async function engineFixture(t: ExecutionContext): Promise<EngineFixture>
       return project;
     },
   };
+}
+
+/** The first loop state of the project's session where `predicate` holds; fails after `timeoutMs`. */
+export async function waitForState(engine: Engine, projectName: string, predicate: (state: LoopState) => boolean, timeoutMs = 20_000): Promise<LoopState> {
+  const session = engine.session(projectName);
+  if (!session) throw new Error(`no session for ${projectName}`);
+  return firstValueFrom(
+    session.states$.pipe(
+      filter((state): state is LoopState => state !== undefined && predicate(state)),
+      timeout({ first: timeoutMs, with: () => throwError(() => new Error(`state not reached in ${timeoutMs} ms: ${JSON.stringify(session.states$.value?.decision?.services)}`)) }),
+    ),
+  );
+}
+
+/** Run a command in the first container of a service; resolves with its output. */
+export async function execInService(engine: Engine, projectName: string, container: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const found = engine.session(projectName)?.context.index.get(container);
+  if (!found) throw new Error(`no container ${container}`);
+  return execInContainer(engine.drivers.runtime, found.id, { args });
 }
