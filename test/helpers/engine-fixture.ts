@@ -1,5 +1,5 @@
 // An engine on private state roots with a busybox image loaded, and projects written from YAML text; all torn down.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -50,7 +50,10 @@ export async function engineFixture(t: ExecutionContext): Promise<EngineFixture>
       const dir = await mkdtemp(path.join(tmpdir(), 'berth-proj-'));
       dirs.push(dir);
       await writeFile(path.join(dir, 'compose.yaml'), yaml);
-      for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+      for (const [name, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), text);
+      }
       const { project } = await loadProject({ cwd: dir, env: {} });
       projects.push(project);
       return project;
