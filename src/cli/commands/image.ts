@@ -1,4 +1,4 @@
-// `berth image load|save|ls|rm|prune|inspect|check` and `berth images`: the local image store from the command line.
+// `berth image load|save|import|ls|rm|prune|inspect|check` and `berth images`: the local image store from the command line.
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { SystemError } from '../../errors.js';
@@ -8,6 +8,7 @@ import { checkImageStore, inspectImage } from '../../image/image-inspect.js';
 import type { ImageRecord } from '../../image/image-store-interface.js';
 import { type ImageStore, openImageStore } from '../../image/image-store.js';
 import { familiarImageReference, parseImageReference } from '../../image/reference.js';
+import { importRootfs, parseImportReference, parsePlatform } from '../../image/rootfs-import.js';
 import { statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
 
@@ -42,6 +43,24 @@ export function registerImageCommands(program: Command, context: CommandContext)
     .argument('<images...>', 'names or IDs of the images')
     .action(async (names: string[], options: { output: string }) => {
       await saveImages(await open(), resolve(context.cwd, options.output), names);
+    });
+
+  image
+    .command('import')
+    .description('Make a one-layer image from a root filesystem: a tar (gzip or not), a directory, or - for standard input')
+    .option('-c, --change <instruction>', 'apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, STOPSIGNAL, VOLUME)', collect, [])
+    .option('-m, --message <message>', 'history comment of the image')
+    .option('--platform <os/arch>', 'platform of the image (default linux/amd64)')
+    .argument('<source>', 'tar file, directory, or -')
+    .argument('[reference]', 'REPOSITORY[:TAG] to name the image')
+    .action(async (source: string, reference: string | undefined, options: { change: string[]; message?: string; platform?: string }) => {
+      const record = await importRootfs(await open(), source === '-' ? process.stdin : resolve(context.cwd, source), {
+        changes: options.change,
+        ...(reference === undefined ? {} : { reference: parseImportReference(reference) }),
+        ...(options.message === undefined ? {} : { message: options.message }),
+        ...(options.platform === undefined ? {} : { platform: parsePlatform(options.platform) }),
+      });
+      out(`${record.id}\n`);
     });
 
   const list = async (options: ListOptions): Promise<void> => {
@@ -202,4 +221,8 @@ export function since(date: Date, now = new Date()): string {
 function formatTable(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   return rows.map((row) => `${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 3))).join('')}\n`).join('');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
