@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Put a `busybox:latest` image into berth's store from Debian's busybox-static, unless one is there already.
 # Offline on purpose: the example stack must run without Docker Hub. Honours BERTH_ROOT / BERTH_RUN;
-# BERTH_CLI replaces the berth command (default: node bin/berth.js, which needs `npm run build`).
+# BERTH_CLI replaces the berth command (default: node bin/berth.js, which needs `npm run build`);
+# BERTH_BUSYBOX the busybox binary (default /bin/busybox, from the busybox-static package).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-busybox=/bin/busybox
+busybox="${BERTH_BUSYBOX:-/bin/busybox}"
 
 berth() {
   if [ -n "${BERTH_CLI:-}" ]; then
