@@ -116,16 +116,13 @@ class SocketDaemonClient implements DaemonClient {
   }
 
   private receive(chunk: Buffer): void {
-    let messages: ServerMessage[];
     try {
-      messages = this.splitter.push(chunk).map(parseServerMessage);
+      this.splitter.push(chunk, (line) => this.dispatch(parseServerMessage(line)));
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.failure ??= new SystemError(`berthd sent a bad reply: ${error.message}`, 'daemon call', 'EPROTO', { cause: error });
       this.socket.destroy();
-      return;
     }
-    for (const message of messages) this.dispatch(message);
   }
 
   private dispatch(message: ServerMessage): void {

@@ -76,19 +76,21 @@ export class LineSplitter {
 
   constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
 
-  /** The complete lines this chunk ends, without their newline. Throws ProtocolError past the bound. */
-  push(chunk: Buffer): string[] {
-    const lines: string[] = [];
+  /**
+   * Hand each line this chunk completes to `onLine`, without its newline. Throws ProtocolError past
+   * the bound, after the lines before the long one were handed over.
+   */
+  push(chunk: Buffer, onLine: (line: string) => void): void {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
       this.take(chunk.subarray(start, end));
-      lines.push(Buffer.concat(this.pending, this.pendingBytes).toString('utf8'));
+      const line = Buffer.concat(this.pending, this.pendingBytes).toString('utf8');
       this.pending = [];
       this.pendingBytes = 0;
       start = end + 1;
+      onLine(line);
     }
     if (start < chunk.length) this.take(chunk.subarray(start));
-    return lines;
   }
 
   /** Bytes of an unfinished line held back. */
@@ -219,7 +221,9 @@ export function errorToWire(error: unknown): WireError {
     return dropUndefined({ kind: 'system', message: error.message, operation: error.operation, code: error.code, exitCode });
   }
   if (error instanceof Error) {
-    return dropUndefined({ kind: 'internal', message: error.message, name: error.name, stack: error.stack, exitCode });
+    // A protocol error is the peer's fault: its stack says nothing about the daemon.
+    const stack = error instanceof ProtocolError ? undefined : error.stack;
+    return dropUndefined({ kind: 'internal', message: error.message, name: error.name, stack, exitCode });
   }
   return { kind: 'internal', message: String(error) };
 }

@@ -135,6 +135,7 @@ class Connection {
   private readonly settled = new Set<Promise<void>>();
   private readonly splitter: LineSplitter;
   private broken = false;
+  private ending: Promise<void> | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -149,8 +150,13 @@ class Connection {
   }
 
   /** Abort every call, let handlers reply (bounded by `graceMs`), then end the connection. */
-  async shutDown(graceMs: number): Promise<void> {
-    this.abortAll(new DOMException('berthd is shutting down', 'AbortError'));
+  shutDown(graceMs: number, reason = 'berthd is shutting down'): Promise<void> {
+    return (this.ending ??= this.end(graceMs, reason));
+  }
+
+  private async end(graceMs: number, reason: string): Promise<void> {
+    this.broken = true;
+    this.abortAll(new DOMException(reason, 'AbortError'));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([Promise.all(this.settled), grace]);
@@ -168,20 +174,18 @@ class Connection {
   private receive(chunk: Buffer): void {
     if (this.broken) return;
     try {
-      for (const line of this.splitter.push(chunk)) {
+      this.splitter.push(chunk, (line) => {
         if (this.broken) return;
         const message = parseClientMessage(line);
         if ('cancel' in message) this.calls.get(message.id)?.abort(new DOMException('the caller cancelled', 'AbortError'));
         else this.start(message);
-      }
+      });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      // After a broken frame nothing that follows can be trusted: say why, and end the connection.
-      this.broken = true;
+      // Nothing after a broken frame can be trusted: say why, read no more, let earlier calls reply, then end.
       this.options.onError?.(error, undefined);
       this.send({ id: null, error: errorToWire(error) });
-      this.socket.end();
-      this.abortAll(new DOMException('the client broke the protocol', 'AbortError'));
+      void this.shutDown(this.options.closeGraceMs ?? 5_000, 'the client broke the protocol');
     }
   }
 
