@@ -6,6 +6,7 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerNetworkCommands } from './commands/network.js';
+import { registerProjectViewCommands } from './commands/project-view.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerStackCommands } from './commands/stack.js';
 import { ExitCode } from './exit-codes.js';
@@ -33,6 +34,7 @@ export function buildProgram(context: CommandContext): Command {
   registerRegistryCommands(program, context);
   registerNetworkCommands(program, context);
   registerStackCommands(program, context);
+  registerProjectViewCommands(program, context);
   registerDaemonCommands(program, context);
   program
     .command('version')
