@@ -52,17 +52,13 @@ export async function runDaemon(paths: StatePaths, options: RunDaemonOptions = {
   const server: DaemonServer = await startDaemonServer({
     socketPath: files.socket,
     handlers: { ...hosted, ...builtIns },
+    // Before the first ping is answered, so whoever sees the daemon answer also finds its pid file.
+    onListening: () => writeFileAtomic(files.pidFile, `${process.pid}\n`, { mode: 0o600, durable: false }),
     onError: (error, method) => {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
       log(method ? `${method} failed: ${detail}` : `a client broke the protocol: ${detail}`);
     },
   });
-  try {
-    await writeFileAtomic(files.pidFile, `${process.pid}\n`, { mode: 0o600, durable: false });
-  } catch (error) {
-    await server.close();
-    throw error;
-  }
   log(`listening on ${files.socket} (version ${daemonVersion})`);
 
   let resolveClosed: () => void = () => undefined;

@@ -37,6 +37,8 @@ export interface DaemonServerOptions {
   maxLineBytes?: number;
   /** How long close() lets aborted handlers settle before it drops their connections (default 5 s). */
   closeGraceMs?: number;
+  /** Runs once the socket is bound, before any connection is served (e.g. write the pid file). */
+  onListening?(): Promise<void>;
   /** Told about calls that failed with an internal error (a bug), and about protocol violations. */
   onError?(error: unknown, method: string | undefined): void;
 }
@@ -53,10 +55,14 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
   const { socketPath } = options;
   ensurePrivateDirectory(path.dirname(socketPath));
   const connections = new Set<Connection>();
-  const server = createServer((socket) => {
+  let serving: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (serving = resolve));
+  // Paused until ready: a client that connects early waits instead of seeing a half-started daemon.
+  const server = createServer({ pauseOnConnect: true }, (socket) => {
     const connection = new Connection(socket, options);
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
+    void ready.then(() => socket.resume());
   });
   // The lock makes "is it stale? remove it, bind" one step for every server started on this path.
   const socketInode = await withFileLock(`${socketPath}.lock`, async () => {
@@ -65,6 +71,14 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
     chmodSync(socketPath, 0o600);
     return lstatSync(socketPath).ino;
   });
+  try {
+    await options.onListening?.();
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    removeSocketIfOurs(socketPath, socketInode);
+    throw error;
+  }
+  serving();
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
