@@ -73,10 +73,10 @@ export function parseTimeBound(value: string, nowMs: number): bigint {
       duration = undefined;
     }
     if (duration !== undefined) {
-      const nowSeconds = BigInt(Math.floor(nowMs / 1000));
-      // Docker's client sends whole seconds: `reference.Add(-d).Unix()`.
-      const at = nowSeconds * NS_PER_SECOND - duration;
-      return at >= 0n ? (at / NS_PER_SECOND) * NS_PER_SECOND : -((-at + NS_PER_SECOND - 1n) / NS_PER_SECOND) * NS_PER_SECOND;
+      // Docker's client sends whole seconds: `reference.Add(-d).Unix()` (floored, also before 1970).
+      const at = msToNs(nowMs) - duration;
+      const seconds = at >= 0n ? at / NS_PER_SECOND : -((-at + NS_PER_SECOND - 1n) / NS_PER_SECOND);
+      return seconds * NS_PER_SECOND;
     }
   }
   const parts = parseRfc3339Like(text);
