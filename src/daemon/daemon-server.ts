@@ -19,8 +19,13 @@ import { ensurePrivateDirectory } from './private-directory.js';
 
 /** What a handler gets besides its params. */
 export interface DaemonCallContext {
-  /** Send an event to the caller before the result (progress, log lines). Ignored once the call ended. */
+  /**
+   * Send an event to the caller before the result (progress, log lines). Ignored once the call ended;
+   * throws ProtocolError for an event longer than a line may be.
+   */
   emit(event: unknown): void;
+  /** Resolves once the caller has read what was sent so far: await it between events of a long stream (logs). */
+  drained(): Promise<void>;
   /** Fires when the caller cancels, disconnects, or the server closes. */
   signal: AbortSignal;
   /** Resolves when the caller's connection closes (for work that outlives the call but not its owner). */
@@ -181,6 +186,21 @@ class Connection {
     clearTimeout(dropped);
   }
 
+  /** A slow reader makes the socket buffer fill up; waiting here keeps the daemon's memory bounded. */
+  private drained(): Promise<void> {
+    const { socket } = this;
+    if (!socket.writableNeedDrain || socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
   private abortAll(reason: DOMException): void {
     for (const controller of this.calls.values()) controller.abort(reason);
   }
@@ -222,7 +242,7 @@ class Connection {
     const emit = (event: unknown): void => {
       if (!ended) this.send({ id, event });
     };
-    const context: DaemonCallContext = { emit, signal: controller.signal, clientClosed: this.closed };
+    const context: DaemonCallContext = { emit, drained: () => this.drained(), signal: controller.signal, clientClosed: this.closed };
     const run = Promise.resolve()
       .then(() => handler(params, context))
       .then(

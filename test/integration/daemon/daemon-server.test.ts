@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
 import { type DaemonClient, connectDaemon } from '../../../src/daemon/daemon-client.js';
 import { type DaemonHandler, type DaemonServer, startDaemonServer } from '../../../src/daemon/daemon-server.js';
@@ -60,6 +61,37 @@ test('streamed events arrive in order, all before the result', async (t) => {
   seen.push('result');
   t.deepEqual(result, { total: 1000 });
   t.deepEqual(seen, [...Array.from({ length: 1000 }, (_, index) => ({ n: index + 1 })), 'result']);
+});
+
+test('a handler that awaits drained() between events waits for a slow reader instead of buffering', async (t) => {
+  let emitted = 0;
+  const { socketPath } = await serve(t, {
+    stream: async (_params, { emit, drained }) => {
+      for (; emitted < 20_000; emitted++) {
+        emit({ line: 'z'.repeat(1000) });
+        await drained();
+      }
+      return 'done';
+    },
+  });
+  const socket = createConnection(socketPath);
+  t.teardown(() => socket.destroy());
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.pause();
+  socket.write('{"id":1,"method":"stream"}\n');
+  await sleep(300);
+  // The kernel's socket buffer and Node's write buffer hold a few hundred lines; 20 MB would not fit.
+  t.true(emitted > 0 && emitted < 2_000, `emitted ${emitted} events while nobody read`);
+  let received = '';
+  const done = new Promise<void>((resolve) =>
+    socket.on('data', (chunk: Buffer) => {
+      received = (received + chunk.toString()).slice(-200);
+      if (received.includes('"result":"done"')) resolve();
+    }),
+  );
+  socket.resume();
+  await done;
+  t.is(emitted, 20_000);
 });
 
 test('several calls run at once on one connection, and replies find their own call', async (t) => {
