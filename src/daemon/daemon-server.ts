@@ -261,14 +261,16 @@ class Connection {
     void run.finally(() => this.settled.delete(run));
   }
 
-  /** Write one message; a result too long for the client becomes an error reply instead. */
+  /**
+   * Write one message. A result that cannot be sent (too long, a cycle, a BigInt) becomes an error
+   * reply instead; an event that cannot be sent throws to the handler that emitted it.
+   */
   private send(message: ServerMessage): void {
     if (!this.socket.writable) return;
     let line: string;
     try {
       line = encodeMessage(message);
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
       if ('event' in message) throw error;
       line = encodeMessage({ id: message.id, error: errorToWire(error) });
     }

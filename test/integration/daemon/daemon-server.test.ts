@@ -179,13 +179,19 @@ test('errors thrown by handlers come back as the same classes; an unknown method
   t.regex(unknown.hint ?? '', /berth daemon stop/);
 });
 
-test('a result too large for one line becomes an error reply, and the connection carries on', async (t) => {
+test('a result too large for one line, or not JSON at all, becomes an error reply, and the connection carries on', async (t) => {
   const { connect } = await serve(t, {
     huge: async () => 'x'.repeat(17 * 1024 * 1024),
+    cyclic: async () => {
+      const value: Record<string, unknown> = {};
+      value['self'] = value;
+      return value;
+    },
     small: async () => 'fine',
   });
   const client = await connect();
   await t.throwsAsync(client.call('huge'), { message: /longer than 16777216 bytes/ });
+  await t.throwsAsync(client.call('cyclic'), { name: 'TypeError', message: /circular/ });
   t.is(await client.call('small'), 'fine');
 });
 
