@@ -1,14 +1,14 @@
 // Plain progress lines (compose's `--progress plain` look) from successive loop states: one line per change.
 import type { ObservedContainer, ServiceStatus } from '../plan/plan-types.js';
-import type { LoopState } from '../reconcile/loop-state.js';
+import type { ProgressSnapshot } from '../engine/request-outcome.js';
 
 export interface ProgressPrinter {
-  (state: LoopState): void;
+  (state: ProgressSnapshot): void;
 }
 
 /** Remembers what it printed, and prints what changed since. */
 export function progressPrinter(write: (line: string) => void, startedAt = Date.now()): ProgressPrinter {
-  let previous: LoopState | undefined;
+  let previous: ProgressSnapshot | undefined;
   const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(1)}s`;
   const line = (kind: string, name: string, what: string): void => write(` ${kind} ${name}  ${what}  ${elapsed()}\n`);
   return (state) => {

@@ -1,10 +1,8 @@
 // What the stack commands share: load the project from the global options, open an engine, print outcomes.
 import type { Command } from 'commander';
-import { Engine } from '../engine/engine.js';
 import type { RequestOutcome } from '../engine/request-outcome.js';
 import { UserError } from '../errors.js';
 import { loadProject, type LoadedProject } from '../spec/load-project.js';
-import { statePathsFromEnv } from '../state/paths.js';
 import type { CommandContext } from './command-context.js';
 import { type GlobalOptions, toLoadOptions } from './global-options.js';
 import { reportWarnings } from './report.js';
@@ -17,11 +15,6 @@ export async function loadCommandProject(command: Command, context: CommandConte
     if (!loaded.project.services[service]) throw new UserError(`no such service: ${service}`, { hint: `services: ${Object.keys(loaded.project.services).join(', ')}` });
   }
   return loaded;
-}
-
-/** An engine on the state roots the environment names; close it when done. */
-export function openCommandEngine(context: CommandContext): Promise<Engine> {
-  return Engine.open(statePathsFromEnv(context.env), { env: context.env });
 }
 
 /** `-t/--timeout` seconds → milliseconds. */

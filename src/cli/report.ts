@@ -15,7 +15,14 @@ export function reportWarnings(warnings: readonly Warning[], out: Reporter): voi
 }
 
 /** Print an error and return the exit code it deserves. Stack traces only with `debug`. */
-export function reportError(error: unknown, out: Reporter, debug: boolean): ExitCode {
+export function reportError(error: unknown, out: Reporter, debug: boolean): number {
+  const code = describeError(error, out, debug);
+  // An error that carries its own exit code (a command's in a container, `daemon status`) ends with it.
+  const carried = (error as { exitCode?: unknown } | null)?.exitCode;
+  return typeof carried === 'number' && Number.isInteger(carried) ? carried : code;
+}
+
+function describeError(error: unknown, out: Reporter, debug: boolean): ExitCode {
   if (error instanceof UserError) {
     const all = error.all();
     for (const one of all) {

@@ -11,7 +11,7 @@ import type { StatePaths } from '../state/paths.js';
 import { DnsRegistry } from './dns-registry.js';
 import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './engine-drivers.js';
 import { ProjectSession } from './project-session.js';
-import { outcomeOf, type RequestOutcome, settled, upStarted, waitFinished } from './request-outcome.js';
+import { outcomeOf, progressSnapshot, type ProgressSnapshot, type RequestOutcome, settled, upStarted, waitFinished } from './request-outcome.js';
 
 export interface UpOptions {
   /** Only these services (and their dependencies). */
@@ -36,7 +36,7 @@ export interface DownOptions {
 
 export interface RequestHooks {
   /** Every loop state while the request runs (for progress). */
-  readonly onState?: ((state: LoopState) => void) | undefined;
+  readonly onState?: ((state: ProgressSnapshot) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -136,7 +136,11 @@ export class Engine {
         this.sessions.set(project.name, session);
       }
       session.context.stopTimeoutMs = stopTimeoutMs;
-      const progress = hooks.onState ? session.states$.subscribe((state) => state && state.desired === desired && hooks.onState?.(state)) : undefined;
+      const progress = hooks.onState
+        ? session.states$.subscribe((state) => {
+            if (state?.desired === desired) hooks.onState?.(progressSnapshot(state));
+          })
+        : undefined;
       try {
         const options = { signal: hooks.signal, timeoutMs };
         return isNew ? await session.until(desired, done, options) : await session.request(project, desired, done, options);

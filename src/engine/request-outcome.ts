@@ -2,6 +2,17 @@
 import type { ServiceStatus } from '../plan/plan-types.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 
+/** What progress displays need of a loop state; small enough to stream from berthd. */
+export interface ProgressSnapshot {
+  readonly observed: Pick<LoopState['observed'], 'networks' | 'volumes' | 'refreshedImages' | 'containers'>;
+  readonly decision?: { readonly services: Readonly<Record<string, ServiceStatus>> } | undefined;
+}
+
+export function progressSnapshot(state: LoopState): ProgressSnapshot {
+  const { networks, volumes, refreshedImages, containers } = state.observed;
+  return { observed: { networks, volumes, refreshedImages, containers }, ...(state.decision ? { decision: { services: state.decision.services } } : {}) };
+}
+
 export interface ServiceOutcome {
   readonly service: string;
   readonly status: ServiceStatus;

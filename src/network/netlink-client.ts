@@ -22,7 +22,8 @@ export class NetlinkClient {
     const source = import.meta.url.endsWith('.ts') ? new URL('./netlink-worker.ts', import.meta.url) : new URL('./netlink-worker.js', import.meta.url);
     // Under tsx (tests, bench) the worker needs tsx's loader registered before it imports TypeScript.
     this.worker = source.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`, { eval: true })
+      ? // The loader is resolved here: an eval'd worker resolves bare names from the cwd, which may be `/` (berthd).
+        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); })`, { eval: true })
       : new Worker(source);
     this.worker.on('message', (reply: NetlinkReply) => {
       const waiter = this.pending.get(reply.id);

@@ -5,16 +5,16 @@ import { runDaemon, type RunDaemonOptions } from '../../daemon/daemon-main.js';
 import { daemonPaths, ensureDaemon, pingDaemon, stopDaemon } from '../../daemon/daemon-process.js';
 import { type StatePaths, statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
+import { Engine } from '../../engine/engine.js';
+import { engineHandlers } from '../../engine/engine-service.js';
 
 /** `daemon status` when no daemon runs, as service managers report it (LSB "program is not running"). */
 export const DAEMON_NOT_RUNNING_EXIT_CODE = 3;
 
-/**
- * What berthd hosts besides ping and shutdown. The Engine's methods plug in here (its handlers, and
- * an onClose that closes it); until then the daemon serves only the built-ins.
- */
-export async function hostedDaemonServices(_paths: StatePaths): Promise<Pick<RunDaemonOptions, 'handlers' | 'onClose'>> {
-  return {};
+/** What berthd hosts besides ping and shutdown: one Engine, whose project loops keep running between calls. */
+export async function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonOptions, 'handlers' | 'onClose'>> {
+  const engine = await Engine.open(paths, { env: process.env });
+  return { handlers: engineHandlers(engine), onClose: () => engine.close() };
 }
 
 /** `1h2m3s`, `4m5s`, `6s`. */

@@ -1,11 +1,12 @@
 // `berth up`, `stop` and `down`: bring a project to running, stopped, or gone.
 import { type Command, Option } from 'commander';
-import type { Engine } from '../../engine/engine.js';
+import type { StackEngine } from '../../engine/engine-service.js';
 import { UserError } from '../../errors.js';
 import type { PullPolicy } from '../../plan/plan-types.js';
 import type { Project } from '../../spec/model.js';
 import type { CommandContext } from '../command-context.js';
-import { loadCommandProject, openCommandEngine, parseSeconds, requireSuccess } from '../project-command.js';
+import { loadCommandProject, parseSeconds, requireSuccess } from '../project-command.js';
+import { connectStackEngine } from '../stack-engine-client.js';
 import { progressPrinter } from '../progress-lines.js';
 
 interface UpOptions {
@@ -25,7 +26,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 export interface StackCommandHooks {
   /** Attached `up`: what happens after the stack started (follow logs until Ctrl-C). Default: return. */
-  readonly attached?: (engine: Engine, project: Project, context: CommandContext) => Promise<number | void>;
+  readonly attached?: (engine: StackEngine, project: Project, context: CommandContext) => Promise<number | void>;
 }
 
 export function registerStackCommands(program: Command, context: CommandContext, hooks: StackCommandHooks = {}): void {
@@ -58,7 +59,7 @@ Examples:
       if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
       const { project } = await loadCommandProject(command, context, services);
       const scaled = withScale(project, options.scale);
-      const engine = await openCommandEngine(context);
+      const engine = await connectStackEngine(context);
       try {
         const outcome = await engine.up(
           scaled,
@@ -89,7 +90,7 @@ Examples:
     .option('-t, --timeout <seconds>', 'grace period before SIGKILL (default: each service’s stop_grace_period, 10 s)')
     .action(async (services: string[], options: { timeout?: string }, command: Command) => {
       const { project } = await loadCommandProject(command, context, services);
-      const engine = await openCommandEngine(context);
+      const engine = await connectStackEngine(context);
       try {
         const outcome = await engine.stop(
           project,
@@ -118,7 +119,7 @@ Examples:
     )
     .action(async (options: { volumes?: boolean; removeOrphans?: boolean; timeout?: string }, command: Command) => {
       const { project } = await loadCommandProject(command, context);
-      const engine = await openCommandEngine(context);
+      const engine = await connectStackEngine(context);
       try {
         const outcome = await engine.down(
           project,

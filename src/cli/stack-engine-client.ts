@@ -1,0 +1,28 @@
+// Where stack commands run: in berthd (default, so probes, restarts and DNS outlive the command) or in-process.
+import { ensureDaemon } from '../daemon/daemon-process.js';
+import { Engine } from '../engine/engine.js';
+import type { StackEngine } from '../engine/engine-service.js';
+import type { ProgressSnapshot, RequestOutcome } from '../engine/request-outcome.js';
+import { statePathsFromEnv } from '../state/paths.js';
+import type { CommandContext } from './command-context.js';
+
+/**
+ * berthd unless `BERTH_NO_DAEMON=1`: then the engine lives in this process, and whatever it keeps running
+ * (health probes, restart policies, the embedded DNS) stops when the command ends.
+ */
+export async function connectStackEngine(context: CommandContext): Promise<StackEngine> {
+  const paths = statePathsFromEnv(context.env);
+  if (context.env['BERTH_NO_DAEMON'] === '1') return Engine.open(paths, { env: context.env });
+  const { client } = await ensureDaemon(paths, { env: context.env });
+  const call = (method: string, params: unknown, hooks: { onState?: ((state: ProgressSnapshot) => void) | undefined; signal?: AbortSignal | undefined } = {}): Promise<RequestOutcome> =>
+    client.call<RequestOutcome>(method, params, {
+      ...(hooks.onState ? { onEvent: (event: unknown) => hooks.onState?.(event as ProgressSnapshot) } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+  return {
+    up: (project, options, hooks) => call('up', { project, options }, hooks),
+    stop: (project, options, hooks) => call('stop', { project, options }, hooks),
+    down: (project, options, hooks) => call('down', { project, options }, hooks),
+    close: () => client.close(),
+  };
+}
