@@ -6,6 +6,7 @@ import { ExitWatcher } from '../runtime/exit-watcher.js';
 import type { LogEntry } from '../runtime/k8s-log.js';
 import type { StatePaths } from '../state/paths.js';
 import { ContainerLogReader } from './container-log-reader.js';
+import { readEngineRecord } from './engine-record.js';
 import { logTimeNs } from './log-time.js';
 import { type ProjectContainer, type ProjectContainerQuery, readProjectContainer } from './project-containers.js';
 
@@ -34,8 +35,11 @@ export interface ProjectLogSink {
 export interface FollowOptions {
   /** Ends following (Ctrl-C, a test, an API caller). */
   signal?: AbortSignal | undefined;
-  /** Whether the restart policy starts this exited container again (then following waits for it). Default: never. */
-  restarts?: ((container: ProjectContainer, exitCode: number) => boolean) | undefined;
+  /**
+   * Whether the restart policy starts this exited container again (then following waits for it);
+   * `restartCount` is what the engine has done so far. Default: never.
+   */
+  restarts?: ((container: ProjectContainer, exit: { exitCode: number; restartCount: number }) => boolean) | undefined;
   /** Containers of this query created while following are followed too (none when absent). */
   discover?: ProjectContainerQuery | undefined;
 }
@@ -136,13 +140,18 @@ export async function followProjectLogs(paths: StatePaths, containers: readonly 
   } catch {
     // No exit directory: nothing ever ran under this root.
   }
+  const willRestart = async (container: ProjectContainer, exitCode: number): Promise<boolean> => {
+    if (!options.restarts) return false;
+    const status = await runtime.inspect(container.id).catch(() => undefined);
+    if (!status || status.record.stopRequested === true) return false;
+    const { restartCount } = await readEngineRecord(containerFiles(runtime.dirs, container.id).dir);
+    return options.restarts(container, { exitCode, restartCount });
+  };
   const onExit = async (id: string, exitCode: number): Promise<void> => {
     const item = followed.get(id);
     if (!item) return;
     await pump(item);
-    const status = await runtime.inspect(id).catch(() => undefined);
-    const stopRequested = status?.record.stopRequested === true;
-    const restarting = !stopRequested && (options.restarts?.(item.container, exitCode) ?? false);
+    const restarting = await willRestart(item.container, exitCode);
     sink.exited?.(item.container, exitCode, restarting);
     item.done = !restarting;
     checkAllDone();
@@ -169,7 +178,7 @@ export async function followProjectLogs(paths: StatePaths, containers: readonly 
     [...followed.values()].map(async (item) => {
       const status = await runtime.inspect(item.container.id).catch(() => undefined);
       if (!status || status.state === 'unknown') item.done = true;
-      else if (status.state === 'exited') item.done = status.record.stopRequested === true || !(options.restarts?.(item.container, status.exitCode ?? 0) ?? false);
+      else if (status.state === 'exited') item.done = !(await willRestart(item.container, status.exitCode ?? 0));
     }),
   );
 

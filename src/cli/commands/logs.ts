@@ -58,8 +58,8 @@ export function logName(container: Pick<ProjectContainer, 'name' | 'project' | '
 }
 
 /** Whether the service's restart policy starts an exited container again (so `--follow` keeps waiting for it). */
-function restartsByPolicy(project: Project | undefined): (container: ProjectContainer, exitCode: number) => boolean {
-  return (container, exitCode) => {
+function restartsByPolicy(project: Project | undefined): (container: ProjectContainer, exit: { exitCode: number; restartCount: number }) => boolean {
+  return (container, { exitCode, restartCount }) => {
     const service = project?.services[container.service];
     if (!service) return false;
     return policyRestarts(restartPolicyOf(service), {
@@ -69,7 +69,7 @@ function restartsByPolicy(project: Project | undefined): (container: ProjectCont
       configHash: '',
       status: 'exited',
       exitCode,
-      restartCount: 0,
+      restartCount,
     });
   };
 }

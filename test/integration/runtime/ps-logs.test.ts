@@ -242,3 +242,22 @@ test('with a compose file: undeclared services are orphans, unknown names are re
   t.is((await cliFor(f, await emptyDir(t), { COMPOSE_PROJECT_NAME: project }).run(['ps', '--services'])).stdout, 'old\nquiet\nweb\n');
   t.is((await elsewhere.run(['-p', projectName(), 'ps'])).stdout.trimEnd().split('\n').length, 1, 'an unknown project lists nothing');
 });
+
+test('logs -f waits for a container its restart policy brings back, and ends once it is stopped', async (t) => {
+  const f = await runtimeFixture(t);
+  const project = projectName();
+  const dir = await emptyDir(t);
+  await writeFile(path.join(dir, 'compose.yaml'), `name: ${project}\nservices:\n  r:\n    image: busybox\n    restart: always\n`);
+  const cli = cliFor(f, dir);
+  const id = await runService(f, project, 'r', 1, { command: ['sh', '-c', 'echo round; if [ -f /tmp/long ]; then sleep 30; else sleep 0.3; fi'] });
+  const context = cli.context();
+  const following = main(['logs', '-f'], context);
+  await waitFor(() => context.output().includes('r-1 exited with code 0 (restarting)'), 'the restarting exit');
+  // What the engine would do: start it again (this time it runs until stopped).
+  await writeFile(path.join(f.rootfs, 'tmp/long'), '');
+  await f.runtime.start(id);
+  await waitFor(() => context.output().split('r-1  | round').length === 3, 'the second round');
+  await f.runtime.stop(id, { timeoutMs: 500 });
+  t.is(await following, 0);
+  t.deepEqual(context.output().split('\n'), ['r-1  | round', 'r-1 exited with code 0 (restarting)', 'r-1  | round', 'r-1 exited with code 137', '']);
+});
