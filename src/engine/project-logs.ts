@@ -152,6 +152,8 @@ export async function followProjectLogs(paths: StatePaths, containers: readonly 
     if (!item) return;
     await pump(item);
     const restarting = await willRestart(item.container, exitCode);
+    // After an abort, the command has returned: nothing more is printed.
+    if (ending) return;
     sink.exited?.(item.container, exitCode, restarting);
     item.done = !restarting;
     checkAllDone();
