@@ -11,6 +11,7 @@ import { resolveServiceMounts } from '../volume/service-mounts.js';
 import { LABEL, composeLabels } from './compose-labels.js';
 import { observedIdentity, type IndexedContainer } from './container-index.js';
 import { attachContainerNetwork, detachContainerNetwork } from './container-network.js';
+import { clearCreateIntent, recordCreateIntent } from './create-intents.js';
 import { readEngineRecord, writeEngineRecord } from './engine-record.js';
 import type { ProjectContext } from './project-context.js';
 
@@ -34,8 +35,9 @@ export async function createContainer(context: ProjectContext, request: CreateRe
   const reference = imageOf(project.name, request.service, service);
   const image = await drivers.images.get(reference);
   const id = randomBytes(32).toString('hex');
-  const undo: (() => Promise<unknown>)[] = [];
+  const undo: (() => Promise<unknown>)[] = [() => clearCreateIntent(drivers.paths, id)];
   try {
+    await recordCreateIntent(drivers.paths, { id, name: request.name, pid: process.pid });
     const rootfs = await prepareRootfs(drivers.images, drivers.paths, id, image);
     undo.push(() => releaseRootfs(drivers.paths, id));
     const { mounts } = await resolveServiceMounts(service, {
@@ -71,6 +73,8 @@ export async function createContainer(context: ProjectContext, request: CreateRe
     });
     undo.push(() => drivers.runtime.delete(id, { force: true }));
     await writeEngineRecord(drivers.runtime.files(id).dir, { restartCount: 0, dnsEndpoints: network.dnsEndpoints });
+    // From here the runtime's record names the container: removing it removes every piece.
+    await clearCreateIntent(drivers.paths, id);
     context.index.add({ id, name: request.name, identity });
     return { name: request.name, service: request.service, number: request.number, configHash: request.configHash, status: 'created', restartCount: 0 };
   } catch (error) {
@@ -192,4 +196,16 @@ export async function removeContainer(context: ProjectContext, container: Indexe
   await attempt(() => releaseRootfs(drivers.paths, container.id));
   context.index.delete(container.name);
   if (errors.length > 0) throw new Error(`removing ${container.name}: ${errors.map((e) => e.message).join('; ')}`);
+}
+
+/** The pieces of a container whose creation never finished (its engine died): netns, veths, ports, /etc files, rootfs. */
+export async function removeUnfinishedContainer(context: Pick<ProjectContext, 'drivers'>, id: string): Promise<Error[]> {
+  const { drivers } = context;
+  const errors: Error[] = [];
+  const status = await drivers.runtime.inspect(id).catch(() => undefined);
+  if (status) await drivers.runtime.delete(id, { force: true }).catch((error: unknown) => errors.push(error instanceof Error ? error : new Error(String(error))));
+  errors.push(...(await detachContainerNetwork(drivers, id)));
+  await releaseRootfs(drivers.paths, id).catch((error: unknown) => errors.push(error instanceof Error ? error : new Error(String(error))));
+  if (errors.length === 0) await clearCreateIntent(drivers.paths, id);
+  return errors;
 }

@@ -8,6 +8,8 @@ import type { Project } from '../spec/model.js';
 import { ensureDirectory } from '../state/atomic-write.js';
 import { withFileLock } from '../state/lock-file.js';
 import type { StatePaths } from '../state/paths.js';
+import { removeUnfinishedContainer } from './container-lifecycle.js';
+import { abandonedCreateIntents } from './create-intents.js';
 import { DnsRegistry } from './dns-registry.js';
 import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './engine-drivers.js';
 import { ProjectSession } from './project-session.js';
@@ -57,6 +59,8 @@ export class Engine {
     try {
       await drivers.runtime.adopt();
       await drivers.networks.adopt();
+      // Containers an earlier engine began but never finished: nothing names them, so they go now.
+      for (const intent of await abandonedCreateIntents(paths)) await removeUnfinishedContainer({ drivers }, intent.id);
     } catch (error) {
       await closeEngineDrivers(drivers);
       throw error;

@@ -4,6 +4,7 @@ import { EMPTY_OBSERVED } from '../reconcile/loop-state.js';
 import type { ContainerStatus } from '../runtime/container-runtime.js';
 import { identityFromLabels } from './compose-labels.js';
 import { ContainerIndex, type IndexedContainer } from './container-index.js';
+import { removeUnfinishedContainer } from './container-lifecycle.js';
 import type { EngineDrivers } from './engine-drivers.js';
 import { readEngineRecord } from './engine-record.js';
 import { readHealthRecord } from './health-record.js';
@@ -26,7 +27,11 @@ export async function projectContainers(drivers: EngineDrivers, project: string)
 }
 
 export async function observeProject(drivers: EngineDrivers, desired: DesiredState): Promise<ProjectObservation> {
-  const found = await projectContainers(drivers, desired.project);
+  const all = await projectContainers(drivers, desired.project);
+  // A record without a live or exited container (its engine died inside `create`) cannot be started: it goes, and is made again.
+  const broken = all.filter(({ status }) => status.state === 'unknown');
+  for (const { container } of broken) await removeUnfinishedContainer({ drivers }, container.id);
+  const found = all.filter(({ status }) => status.state !== 'unknown');
   const containers = await Promise.all(found.map(({ container, status }) => observedContainer(drivers, container, status)));
   const networkNames = new Set((await drivers.networks.listNetworks()).map((record) => record.name));
   const volumes = await Promise.all(desired.volumes.map(async (name) => ((await drivers.volumes.inspect(name)) ? name : undefined)));
