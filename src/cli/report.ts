@@ -15,7 +15,15 @@ export function reportWarnings(warnings: readonly Warning[], out: Reporter): voi
 }
 
 /** Print an error and return the exit code it deserves. Stack traces only with `debug`. */
+/** Ends a command with an exit code and nothing more to say (attached `up` after Ctrl-C: 130). */
+export class CommandExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 export function reportError(error: unknown, out: Reporter, debug: boolean): number {
+  if (error instanceof CommandExit) return error.exitCode;
   const code = describeError(error, out, debug);
   // An error that carries its own exit code (a command's in a container, `daemon status`) ends with it.
   const carried = (error as { exitCode?: unknown } | null)?.exitCode;

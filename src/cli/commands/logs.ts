@@ -58,7 +58,7 @@ export function logName(container: Pick<ProjectContainer, 'name' | 'project' | '
 }
 
 /** Whether the service's restart policy starts an exited container again (so `--follow` keeps waiting for it). */
-function restartsByPolicy(project: Project | undefined): (container: ProjectContainer, exit: { exitCode: number; restartCount: number }) => boolean {
+export function restartsByPolicy(project: Project | undefined): (container: ProjectContainer, exit: { exitCode: number; restartCount: number }) => boolean {
   return (container, { exitCode, restartCount }) => {
     const service = project?.services[container.service];
     if (!service) return false;

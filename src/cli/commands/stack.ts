@@ -1,13 +1,14 @@
 // `berth up`, `stop` and `down`: bring a project to running, stopped, or gone.
 import { type Command, Option } from 'commander';
-import type { StackEngine } from '../../engine/engine-service.js';
 import { UserError } from '../../errors.js';
 import type { PullPolicy } from '../../plan/plan-types.js';
 import type { Project } from '../../spec/model.js';
 import type { CommandContext } from '../command-context.js';
 import { loadCommandProject, parseSeconds, requireSuccess } from '../project-command.js';
 import { connectStackEngine } from '../stack-engine-client.js';
+import { attachToStack } from '../attached-up.js';
 import { progressPrinter } from '../progress-lines.js';
+import { CommandExit } from '../report.js';
 
 interface UpOptions {
   detach?: boolean;
@@ -19,14 +20,16 @@ interface UpOptions {
   pull?: PullPolicy | 'if_not_present';
   timeout?: string;
   scale: string[];
-  quietPull?: boolean;
+  color: boolean;
+  logPrefix: boolean;
+  timestamps?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export interface StackCommandHooks {
-  /** Attached `up`: what happens after the stack started (follow logs until Ctrl-C). Default: return. */
-  readonly attached?: (engine: StackEngine, project: Project, context: CommandContext) => Promise<number | void>;
+  /** Ends an attached `up` as Ctrl-C does (for in-process callers and tests). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export function registerStackCommands(program: Command, context: CommandContext, hooks: StackCommandHooks = {}): void {
@@ -45,6 +48,9 @@ export function registerStackCommands(program: Command, context: CommandContext,
     .addOption(new Option('--pull <policy>', 'pull images first').choices(['always', 'missing', 'never']))
     .option('-t, --timeout <seconds>', 'grace period for containers stopped on the way (recreate, scale)')
     .option('--scale <service=n>', 'run n replicas of a service (repeatable; overrides scale:)', collect, [])
+    .option('--no-color', 'attached: produce monochrome output')
+    .option('--no-log-prefix', "attached: don't print the container name before each line")
+    .option('--timestamps', 'attached: show timestamps')
     .addHelpText(
       'after',
       `
@@ -75,9 +81,9 @@ Examples:
           { onState: progress() },
         );
         requireSuccess(outcome, 'up');
-        if (options.detach || options.wait || !hooks.attached) return;
-        const code = await hooks.attached(engine, scaled, context);
-        if (typeof code === 'number' && code !== 0) process.exitCode = code;
+        if (options.detach || options.wait) return;
+        const code = await attachToStack(engine, scaled, context, { services, noColor: !options.color, noLogPrefix: !options.logPrefix, timestamps: options.timestamps, signal: hooks.signal });
+        if (code !== 0) throw new CommandExit(code);
       } finally {
         await engine.close();
       }
