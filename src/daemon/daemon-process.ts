@@ -45,7 +45,7 @@ export interface EnsureDaemonOptions {
   env?: Record<string, string | undefined>;
   /** The command line that runs the daemon in the foreground (default: `node bin/berth.js daemon run`). */
   command?: readonly string[];
-  /** How long a new daemon may take to answer (default 5 s). */
+  /** How long a new daemon may take to answer (default 30 s). */
   startTimeoutMs?: number;
 }
 
@@ -70,7 +70,8 @@ export async function ensureDaemon(paths: StatePaths, options: EnsureDaemonOptio
   const running = await connectIfRunning(files.socket);
   if (running) return { ...running, started: false };
   ensurePrivateDirectory(files.dir);
-  const timeoutMs = options.startTimeoutMs ?? 5_000;
+  // Generous: a loaded 2-core machine may take seconds to start node and the engine's threads.
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
   return withFileLock(
     files.startLock,
     async () => {
@@ -252,6 +253,8 @@ async function waitUntilAnswering(
       throw new SystemError(`berthd ${exit} before answering${logTail(files.logFile, logOffset)}`, 'start berthd');
     }
     if (Date.now() > deadline) {
+      // A daemon that never answered must not linger: the next start would race it for the socket.
+      child.kill('SIGKILL');
       throw new SystemError(`berthd did not answer within ${timeoutMs} ms (log: ${files.logFile})`, 'start berthd', 'ETIMEDOUT');
     }
     await Promise.race([sleep(pause), exited]);

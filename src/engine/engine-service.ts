@@ -37,20 +37,23 @@ function progressEmitter(emit: (event: unknown) => void): RequestHooks['onState'
   };
 }
 
-/** berthd's `up`, `stop` and `down`, over one engine that keeps each project's loop running between calls. */
-export function engineHandlers(engine: Engine): Record<string, DaemonHandler> {
+/**
+ * berthd's `up`, `stop` and `down`, over one engine that keeps each project's loop running between calls.
+ * `engine` gives it (opened on first use, so berthd answers before its drivers are up).
+ */
+export function engineHandlers(engine: () => Promise<Engine>): Record<string, DaemonHandler> {
   return {
-    up: (params, call) => {
+    up: async (params, call) => {
       const { project, options } = stackParams<UpOptions>(params);
-      return engine.up(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
+      return (await engine()).up(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
     },
-    stop: (params, call) => {
+    stop: async (params, call) => {
       const { project, options } = stackParams<{ services?: string[]; stopTimeoutMs?: number }>(params);
-      return engine.stop(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
+      return (await engine()).stop(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
     },
-    down: (params, call) => {
+    down: async (params, call) => {
       const { project, options } = stackParams<DownOptions>(params);
-      return engine.down(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
+      return (await engine()).down(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
     },
   };
 }

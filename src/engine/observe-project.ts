@@ -29,9 +29,12 @@ export async function projectContainers(drivers: EngineDrivers, project: string)
 export async function observeProject(drivers: EngineDrivers, desired: DesiredState): Promise<ProjectObservation> {
   const all = await projectContainers(drivers, desired.project);
   // A record without a live or exited container (its engine died inside `create`) cannot be started: it goes, and is made again.
-  const broken = all.filter(({ status }) => status.state === 'unknown');
-  for (const { container } of broken) await removeUnfinishedContainer({ drivers }, container.id);
-  const found = all.filter(({ status }) => status.state !== 'unknown');
+  // So is one that was created but lost its monitor: nobody would report its exit.
+  const isBroken = async ({ status, container }: (typeof all)[number]): Promise<boolean> =>
+    status.state === 'unknown' || (status.state === 'created' && !(await drivers.runtime.monitorRunning(container.id)));
+  const brokenFlags = await Promise.all(all.map(isBroken));
+  for (const [i, { container }] of all.entries()) if (brokenFlags[i]) await removeUnfinishedContainer({ drivers }, container.id);
+  const found = all.filter((_, i) => !brokenFlags[i]);
   const containers = await Promise.all(found.map(({ container, status }) => observedContainer(drivers, container, status)));
   const networkNames = new Set((await drivers.networks.listNetworks()).map((record) => record.name));
   const volumes = await Promise.all(desired.volumes.map(async (name) => ((await drivers.volumes.inspect(name)) ? name : undefined)));

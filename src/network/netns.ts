@@ -5,6 +5,7 @@ import path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import { MountFlag, UnmountFlag, berthSys } from '../native/berth-sys.js';
 import { ensureDirectory } from '../state/atomic-write.js';
+import { withFileLock } from '../state/lock-file.js';
 import type { StatePaths } from '../state/paths.js';
 
 const prepared = new Set<string>();
@@ -26,15 +27,26 @@ export function netnsPathFor(paths: StatePaths, container: string): string {
  */
 export async function prepareNetnsDirectory(paths: StatePaths): Promise<string> {
   const dir = netnsDirectory(paths);
-  if (prepared.has(dir)) return dir;
+  if (prepared.has(dir) && (await isMountPoint(dir))) return dir;
   await ensureDirectory(dir, 0o755);
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const isMountPoint = mountinfo.split('\n').some((line) => line.split(' ')[4] === dir);
-  const sys = berthSys();
-  if (!isMountPoint) sys.mount(dir, dir, null, MountFlag.BIND | MountFlag.REC, null);
-  sys.mount(null, dir, null, MountFlag.SHARED | MountFlag.REC, null);
+  // Under a lock shared by every engine process of this state root: a second bind of the (shared) directory onto
+  // itself would join its peer group and double every later mount in it.
+  await withFileLock(netnsLockPath(paths), async () => {
+    const sys = berthSys();
+    if (!(await isMountPoint(dir))) sys.mount(dir, dir, null, MountFlag.BIND | MountFlag.REC, null);
+    sys.mount(null, dir, null, MountFlag.SHARED | MountFlag.REC, null);
+  });
   prepared.add(dir);
   return dir;
+}
+
+function netnsLockPath(paths: StatePaths): string {
+  return path.join(paths.run, 'netns.lock');
+}
+
+async function isMountPoint(dir: string): Promise<boolean> {
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  return mountinfo.split('\n').some((line) => line.split(' ')[4] === dir);
 }
 
 /** The empty file a new netns is bound onto; an existing one means the container already has a netns. */
@@ -80,17 +92,18 @@ export async function listNetnsFiles(paths: StatePaths): Promise<string[]> {
  */
 export async function releaseNetnsDirectory(paths: StatePaths): Promise<void> {
   const dir = netnsDirectory(paths);
-  if ((await listNetnsFiles(paths)).length > 0) return;
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const mounts = mountinfo.split('\n').filter((line) => line.split(' ')[4] === dir).length;
-  // Bind and shared-flag steps may have stacked the same directory more than once.
-  for (let i = 0; i < mounts; i++) {
-    try {
-      berthSys().umount2(dir, UnmountFlag.DETACH | UnmountFlag.NOFOLLOW);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EINVAL' && code !== 'ENOENT') throw new SystemError((error as Error).message, `umount ${dir}`, code);
+  await withFileLock(netnsLockPath(paths), async () => {
+    if ((await listNetnsFiles(paths)).length > 0) return;
+    prepared.delete(dir);
+    // One mount is ours; more would be a stack some earlier bug left, and all of it goes.
+    while (await isMountPoint(dir)) {
+      try {
+        berthSys().umount2(dir, UnmountFlag.DETACH | UnmountFlag.NOFOLLOW);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EINVAL' || code === 'ENOENT') return;
+        throw new SystemError((error as Error).message, `umount ${dir}`, code);
+      }
     }
-  }
-  prepared.delete(dir);
+  });
 }

@@ -358,11 +358,23 @@ export class ContainerRuntime {
       }
       if (status.state === 'paused') await this.runc.resume(id).catch(() => undefined);
       await this.setup();
-      const exited = this.exits.wait(id, 10_000);
-      await this.runc.kill(id, 'SIGKILL').catch(() => undefined);
-      await exited;
+      // Without its monitor (killed with the engine during create) nobody writes the exit file:
+      // `runc delete --force` below kills the container itself.
+      if (await this.monitorRunning(id)) {
+        const exited = this.exits.wait(id, 10_000);
+        await this.runc.kill(id, 'SIGKILL').catch(() => undefined);
+        await exited;
+      }
     }
     await this.removeEverything(files, id);
+  }
+
+  /** Whether the container's conmon still runs (it alone reports the exit). */
+  async monitorRunning(id: string): Promise<boolean> {
+    const files = this.files(id);
+    const pid = Number((await readText(files.conmonPidFile)).trim());
+    if (!(pid > 0) || !isProcessRunning(pid)) return false;
+    return (await readText(`/proc/${pid}/cmdline`)).includes(id);
   }
 
   /** Every trace of a container; tries each step and reports all failures together. */

@@ -12,9 +12,19 @@ import { engineHandlers } from '../../engine/engine-service.js';
 export const DAEMON_NOT_RUNNING_EXIT_CODE = 3;
 
 /** What berthd hosts besides ping and shutdown: one Engine, whose project loops keep running between calls. */
-export async function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonOptions, 'handlers' | 'onClose'>> {
-  const engine = await Engine.open(paths, { env: process.env });
-  return { handlers: engineHandlers(engine), onClose: () => engine.close() };
+export function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonOptions, 'handlers' | 'onClose'>> {
+  // Opened on the first call, so berthd answers at once; each project is adopted when a request names it.
+  let engine: Promise<Engine> | undefined;
+  const openEngine = (): Promise<Engine> =>
+    (engine ??= Engine.open(paths, { env: process.env }).catch((error: unknown) => {
+      engine = undefined; // the next call tries again
+      throw error;
+    }));
+  const onClose = async (): Promise<void> => {
+    const opened = await engine?.catch(() => undefined);
+    await opened?.close();
+  };
+  return Promise.resolve({ handlers: engineHandlers(openEngine), onClose });
 }
 
 /** `1h2m3s`, `4m5s`, `6s`. */
