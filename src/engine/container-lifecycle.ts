@@ -113,13 +113,14 @@ export async function startContainer(context: ProjectContext, container: Indexed
   const engineRecord = await readEngineRecord(drivers.runtime.files(container.id).dir);
   // Names resolve before the process starts: its first lookup must not fail.
   await context.dns.register(engineRecord.dnsEndpoints);
+  // Taken before the start: an exit event at or after it belongs to this run (see keepExitSeenMeanwhile).
+  const startedAt = Date.now();
   try {
     await drivers.runtime.start(container.id);
   } catch (error) {
     await context.dns.unregister(engineRecord.dnsEndpoints).catch(() => undefined);
     throw error;
   }
-  const startedAt = Date.now();
   const hasHealthcheck = await startProbes(context, container, startedAt);
   return {
     ...observedIdentity(container),

@@ -163,8 +163,9 @@ function launchActions(state: LoopState, decision: Decision): LoopState {
 function applyChange(observed: ObservedState, change: ObservedChange): ObservedState {
   switch (change.kind) {
     case 'container': {
+      const current = observed.containers.find((c) => c.name === change.container.name);
       const others = observed.containers.filter((c) => c.name !== change.container.name);
-      return { ...observed, containers: [...others, change.container] };
+      return { ...observed, containers: [...others, keepExitSeenMeanwhile(current, change.container)] };
     }
     case 'container-removed':
       return { ...observed, containers: observed.containers.filter((c) => c.name !== change.container) };
@@ -193,4 +194,14 @@ function withoutInFlight(observed: ObservedState, key: string): ObservedState {
 function toggle(list: readonly string[], item: string, present: boolean): string[] {
   const without = list.filter((x) => x !== item);
   return present ? [...without, item] : without;
+}
+
+/**
+ * A start reports "running", but a quick process may already have exited, and its exit event may have
+ * been folded in before the start's result: an exit at or after the start time belongs to this run.
+ */
+function keepExitSeenMeanwhile(current: ObservedContainer | undefined, next: ObservedContainer): ObservedContainer {
+  if (current?.status !== 'exited' || next.status !== 'running' || next.startedAt === undefined) return next;
+  if ((current.finishedAt ?? 0) < next.startedAt) return next;
+  return { ...next, status: 'exited', exitCode: current.exitCode, finishedAt: current.finishedAt, oomKilled: current.oomKilled, health: undefined };
 }
