@@ -1,33 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { main } from '../../../src/cli/main.js';
-import { stopDaemon } from '../../../src/daemon/daemon-process.js';
 import { ContainerRuntime } from '../../../src/runtime/container-runtime.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
-import { tempStatePaths } from '../../helpers/temp-state.js';
-import { buildBusyboxDockerArchive } from '../../helpers/test-image.js';
+import { cliFixture } from '../../helpers/cli-fixture.js';
 
 const berth = path.resolve('bin/berth.js');
 
 async function attachedFixture(t: ExecutionContext, compose: string) {
-  const paths = await tempStatePaths(t, 'berth-att');
-  const dir = await mkdtemp(path.join(tmpdir(), 'berth-att-proj-'));
-  const env = { ...process.env, BERTH_ROOT: paths.root, BERTH_RUN: paths.run, BERTH_DNS_UPSTREAMS: '', NO_COLOR: '1' };
-  const file = path.join(dir, 'compose.yaml');
-  const quiet = { write: () => undefined };
-  t.teardown(async () => {
-    await main(['-f', file, 'down', '-v', '-t', '0'], { cwd: dir, env, stdout: quiet, stderr: quiet }).catch(() => undefined);
-    await stopDaemon(paths).catch(() => undefined);
-    await removeEmptyCgroupParent('berth');
-    await rm(dir, { recursive: true, force: true });
-  });
-  await writeFile(file, compose);
-  const archive = path.join(dir, 'busybox.tar');
-  buildBusyboxDockerArchive(archive);
-  t.is(await main(['image', 'load', '-q', '-i', archive], { cwd: dir, env, stdout: quiet, stderr: quiet }), 0);
+  const { paths, dir, file, env } = await cliFixture(t, compose, 'berth-att');
   /** `berth up` attached, as a real process (it handles SIGINT itself). */
   const up = () => {
     const child = spawn(process.execPath, [berth, '-f', file, 'up'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,44 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
-import { main } from '../../../src/cli/main.js';
-import { stopDaemon } from '../../../src/daemon/daemon-process.js';
+import test from 'ava';
 import { identityFromLabels } from '../../../src/engine/compose-labels.js';
 import { execInContainer } from '../../../src/runtime/container-exec.js';
 import { ContainerRuntime } from '../../../src/runtime/container-runtime.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
+import { cliFixture } from '../../helpers/cli-fixture.js';
 import { hostLinksMatching } from '../../helpers/netns.js';
-import { tempStatePaths } from '../../helpers/temp-state.js';
-import { buildBusyboxDockerArchive } from '../../helpers/test-image.js';
-
-async function cliFixture(t: ExecutionContext, compose: string) {
-  const paths = await tempStatePaths(t, 'berth-cli');
-  const dir = await mkdtemp(path.join(tmpdir(), 'berth-cli-proj-'));
-  const env = { ...process.env, BERTH_ROOT: paths.root, BERTH_RUN: paths.run, BERTH_DNS_UPSTREAMS: '' };
-  const run = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(['-f', path.join(dir, 'compose.yaml'), ...args], {
-      cwd: dir,
-      env,
-      stdout: { write: (text) => void (stdout += text) },
-      stderr: { write: (text) => void (stderr += text) },
-    });
-    return { code, stdout, stderr };
-  };
-  t.teardown(async () => {
-    await run('down', '-v', '-t', '0').catch(() => undefined);
-    await stopDaemon(paths).catch((error: unknown) => t.log(`stop daemon: ${String(error)}`));
-    await removeEmptyCgroupParent('berth');
-    await rm(dir, { recursive: true, force: true });
-  });
-  await writeFile(path.join(dir, 'compose.yaml'), compose);
-  const archive = path.join(dir, 'busybox.tar');
-  buildBusyboxDockerArchive(archive);
-  t.is((await run('image', 'load', '-q', '-i', archive)).code, 0);
-  return { paths, run };
-}
 
 test('berth up --wait hands the stack to berthd: names still resolve after the command returned; down removes it all', async (t) => {
   const { paths, run } = await cliFixture(t, `

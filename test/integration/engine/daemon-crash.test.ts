@@ -1,37 +1,24 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import { main } from '../../../src/cli/main.js';
-import { daemonPaths, readPidFile, stopDaemon } from '../../../src/daemon/daemon-process.js';
+import { daemonPaths, readPidFile } from '../../../src/daemon/daemon-process.js';
 import { ContainerRuntime } from '../../../src/runtime/container-runtime.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
+import { cliFixture } from '../../helpers/cli-fixture.js';
 import { hostLinksMatching } from '../../helpers/netns.js';
-import { tempStatePaths } from '../../helpers/temp-state.js';
-import { buildBusyboxDockerArchive } from '../../helpers/test-image.js';
 
 const SERVICES = 20;
 
 test('berthd killed with SIGKILL in the middle of an up of 20 services: the next one adopts, converges, and down leaves nothing', async (t) => {
   t.timeout(180_000);
-  const paths = await tempStatePaths(t, 'berth-crash');
-  const dir = await mkdtemp(path.join(tmpdir(), 'berth-crash-proj-'));
-  const env = { ...process.env, BERTH_ROOT: paths.root, BERTH_RUN: paths.run, BERTH_DNS_UPSTREAMS: '' };
-  const file = path.join(dir, 'compose.yaml');
-  const quiet = { write: () => undefined };
-  let stderr = '';
-  const run = (...args: string[]) => main(['-f', file, ...args], { cwd: dir, env, stdout: quiet, stderr: { write: (text) => void (stderr += text) } });
-  t.teardown(async () => {
-    await run('down', '-v', '-t', '0').catch(() => undefined);
-    await stopDaemon(paths).catch(() => undefined);
-    await removeEmptyCgroupParent('berth');
-    await rm(dir, { recursive: true, force: true });
-  });
   const services = Array.from({ length: SERVICES }, (_, i) => `  s${i}:\n    image: busybox\n    init: true\n    command: ["sleep", "3600"]\n`).join('');
-  await writeFile(file, `name: eng-crash\nservices:\n${services}networks:\n  default:\n    ipam:\n      config: [{ subnet: 10.240.16.0/24 }]\n`);
-  const archive = path.join(dir, 'busybox.tar');
-  buildBusyboxDockerArchive(archive);
-  t.is(await main(['image', 'load', '-q', '-i', archive], { cwd: dir, env, stdout: quiet, stderr: quiet }), 0);
+  const compose = `name: eng-crash\nservices:\n${services}networks:\n  default:\n    ipam:\n      config: [{ subnet: 10.240.16.0/24 }]\n`;
+  const { paths, run: cli } = await cliFixture(t, compose, 'berth-crash');
+  let stderr = '';
+  const run = async (...args: string[]): Promise<number> => {
+    const result = await cli(...args);
+    stderr = result.stderr;
+    return result.code;
+  };
   const runtime = new ContainerRuntime(paths);
   t.teardown(() => runtime.close());
 
@@ -52,7 +39,6 @@ test('berthd killed with SIGKILL in the middle of an up of 20 services: the next
     const running = (await runtime.list()).filter((status) => status.state === 'running').length;
     t.log(`killed with ${(await runtime.list()).length} containers made, ${running} running`);
 
-    stderr = '';
     began = Date.now();
     t.is(await run('up', '-d'), 0, stderr);
     t.log(`up after the kill: ${Date.now() - began} ms`);
@@ -61,7 +47,6 @@ test('berthd killed with SIGKILL in the middle of an up of 20 services: the next
     t.true(statuses.every((status) => status.state === 'running'));
     t.is(new Set(statuses.map((status) => status.record.name)).size, SERVICES);
 
-    stderr = '';
     began = Date.now();
     t.is(await run('down', '-v', '-t', '0'), 0, stderr);
     t.log(`down: ${Date.now() - began} ms`);
