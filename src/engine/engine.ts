@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DesiredState, PullPolicy } from '../plan/plan-types.js';
-import { desiredStateFromProject } from '../plan/desired-state.js';
+import { desiredStateFromProject, imageOf } from '../plan/desired-state.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 import type { Project } from '../spec/model.js';
 import { ensureDirectory } from '../state/atomic-write.js';
@@ -70,6 +70,7 @@ export class Engine {
 
   /** Converge the project to running; resolves when every service started (or is healthy, with `wait`). */
   async up(project: Project, options: UpOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
+    const imagesWithHealthcheck = await this.imagesWithHealthcheck(project);
     const desired = withPullPolicy(
       desiredStateFromProject(project, {
         goal: 'up',
@@ -78,6 +79,7 @@ export class Engine {
         recreate: options.recreate,
         runId: randomUUID(),
         removeOrphans: options.removeOrphans,
+        imageHasHealthcheck: (image) => imagesWithHealthcheck.has(image),
       }),
       options.pull,
     );
@@ -108,6 +110,22 @@ export class Engine {
       this.sessions.get(project.name)?.close();
       this.sessions.delete(project.name);
     }
+  }
+
+  /**
+   * The service images in the store that declare a HEALTHCHECK (a service without its own healthcheck
+   * inherits it). An image not pulled yet counts as without one until the next `up`.
+   */
+  private async imagesWithHealthcheck(project: Project): Promise<Set<string>> {
+    const images = new Set(Object.entries(project.services).map(([name, service]) => imageOf(project.name, name, service)));
+    const found = await Promise.all(
+      [...images].map(async (image) => {
+        const record = await this.drivers.images.find(image).catch(() => undefined);
+        const test = record?.config.config?.Healthcheck?.Test;
+        return test && test.length > 0 && test[0] !== 'NONE' ? image : undefined;
+      }),
+    );
+    return new Set(found.filter((image): image is string => image !== undefined));
   }
 
   /** The running session of a project, if this engine has one (restart policies and probes live there). */

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import test from 'ava';
+import { loadImages } from '../../../src/image/archive-import.js';
+import { buildBusyboxDockerArchive } from '../../helpers/test-image.js';
 import { engineFixture, execInService } from '../../helpers/engine-fixture.js';
 
 const network = (subnet: string): string => `
@@ -85,4 +88,31 @@ ${network('10.240.6.0/24')}`);
   const reasons = Object.fromEntries(outcome.failures.map((f) => [f.service, f.reason]));
   t.is(reasons['db'], 'unhealthy');
   t.regex(reasons['web'] ?? '', /db.*unhealthy/);
+});
+
+test('a service without a healthcheck of its own is gated by its image\'s HEALTHCHECK', async (t) => {
+  const { engine, paths, project: load } = await engineFixture(t);
+  const archive = path.join(paths.run, '..', 'healthy.tar');
+  buildBusyboxDockerArchive(archive, {
+    tag: 'busybox:with-healthcheck',
+    config: { Healthcheck: { Test: ['CMD-SHELL', 'netstat -ltn | grep -q :7000'], Interval: 100_000_000, StartPeriod: 5_000_000_000, StartInterval: 100_000_000 } },
+  });
+  await loadImages(engine.drivers.images, archive);
+  const project = await load(`
+name: eng-image-health
+services:
+  db:
+    image: busybox:with-healthcheck
+    init: true
+    command: ["sh", "-c", "sleep 0.5; while true; do echo ok | nc -l -p 7000; done"]
+  app:
+    image: busybox
+    init: true
+    command: ["sleep", "3600"]
+    depends_on:
+      db: { condition: service_healthy }
+${network('10.240.19.0/24')}`);
+  const outcome = await engine.up(project, { wait: true, waitTimeoutMs: 20_000 });
+  t.deepEqual(outcome.failures, []);
+  t.deepEqual(Object.fromEntries(outcome.services.map((s) => [s.service, s.status.state])), { db: 'healthy', app: 'running' });
 });
