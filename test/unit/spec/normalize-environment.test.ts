@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { normalizeYaml } from './normalize-helpers.js';
 
 const project = (yaml: string, env: Record<string, string> = {}, projectDir = '/srv/demo') =>
@@ -33,7 +33,7 @@ test('a key with a trailing space is refused', async (t) => {
 });
 
 test('env_file is read relative to the project, environment wins, files see earlier values', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-norm-'));
+  const dir = tempDir(t);
   writeFileSync(join(dir, 'a.env'), 'FROM_FILE=a\nSHARED=file\nGREETING=hi\n');
   writeFileSync(join(dir, 'b.env'), 'COMBINED=${GREETING}-${WHO}\n');
   const { services } = await project(
@@ -52,13 +52,13 @@ test('env_file is read relative to the project, environment wins, files see earl
 });
 
 test('a missing required env_file is an error', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-norm-'));
+  const dir = tempDir(t);
   const error = await t.throwsAsync(project('services: {web: {image: x, env_file: missing.env}}', {}, dir));
   t.regex(error.message, /not found/);
 });
 
 test('labels from list and map; label_file values are overridden by labels', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-norm-'));
+  const dir = tempDir(t);
   writeFileSync(join(dir, 'labels'), 'team=ops\ntier=back\n');
   const { services } = await project(
     `services:
@@ -75,3 +75,10 @@ test('build args without a value are taken from the environment or dropped', asy
   const { services } = await project('services: {web: {build: {context: ., args: [A, B, C=3]}}}', { A: 'a' });
   t.deepEqual(services.web!.build!.args, { A: 'a', C: '3' });
 });
+
+/** A temporary directory removed after the test. */
+function tempDir(t: ExecutionContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-norm-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
