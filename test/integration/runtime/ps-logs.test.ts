@@ -144,10 +144,11 @@ test('logs merges the containers\' lines in time order with padded prefixes; tai
   const f = await runtimeFixture(t);
   const project = projectName();
   const cli = cliFor(f, await emptyDir(t));
-  // b starts well under a second after a: a1, b1, a2, b2 in time order; then a line long enough for conmon to split.
-  const a = await runService(f, project, 'alpha', 1, { command: ['sh', '-c', 'echo a1; sleep 1.5; echo a2; sleep 1; head -c 20000 /dev/zero | tr "\\0" x; echo'] });
-  const b = await runService(f, project, 'b', 1, { command: ['sh', '-c', 'sleep 0.5; echo b1 >&2; sleep 1.5; echo b2'] });
-  await Promise.all([f.runtime.wait(a, 10_000), f.runtime.wait(b, 10_000)]);
+  // a1, b1, a2, b2 in time order as long as b starts less than 2 s after a (CI under load took over 0.5 s);
+  // then a line long enough for conmon to split.
+  const a = await runService(f, project, 'alpha', 1, { command: ['sh', '-c', 'echo a1; sleep 3; echo a2; sleep 4; head -c 20000 /dev/zero | tr "\\0" x; echo'] });
+  const b = await runService(f, project, 'b', 1, { command: ['sh', '-c', 'sleep 1; echo b1 >&2; sleep 4; echo b2'] });
+  await Promise.all([f.runtime.wait(a, 20_000), f.runtime.wait(b, 20_000)]);
   const long = `alpha-1  | ${'x'.repeat(20000)}`;
   const lines = (text: string): string[] => text.split('\n').map((line) => (line === long ? '<20000 x>' : line.slice(0, 200)));
 
