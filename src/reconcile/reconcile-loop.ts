@@ -13,7 +13,6 @@ import {
   asyncScheduler,
   catchError,
   defer,
-  distinctUntilChanged,
   filter,
   from,
   ignoreElements,
@@ -64,8 +63,9 @@ export function reconcile(options: ReconcileOptions): Observable<LoopState> {
       mergeMap((action) => executeOne(options.executor, action), concurrency),
       tap((event) => feedback.next(event)),
     );
+    // Every state re-arms the timer from the current time (switchMap drops the previous one). Not
+    // deduplicated: a timer that fired a millisecond early leaves the same wake-up time, which must be armed again.
     const timers = wakeUps.pipe(
-      distinctUntilChanged(),
       switchMap((at) => (at === undefined ? EMPTY : timer(Math.max(0, at - scheduler.now()), scheduler))),
       tap(() => feedback.next({ type: 'tick' })),
     );
