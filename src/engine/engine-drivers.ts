@@ -1,8 +1,6 @@
 // The drivers one engine process holds open: image store, container runtime, networks, volumes, embedded DNS.
 import { type ImageStore, openImageStore } from '../image/image-store.js';
-import { dockerConfigCredentials, dockerConfigPath } from '../image/registry/docker-credentials.js';
-import type { RegistryClientOptions } from '../image/registry/registry-client.js';
-import { transportPolicyFromEnv } from '../image/registry/registry-endpoint.js';
+import { type RegistryClientOptions, registryOptionsFromEnv } from '../image/registry/registry-client.js';
 import { EmbeddedDns } from '../network/dns/embedded-dns.js';
 import { type NetworkDriver, openNetworkDriver } from '../network/network-driver.js';
 import { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -48,10 +46,7 @@ export async function openEngineDrivers(paths: StatePaths, options: EngineDriver
     networks: openNetworkDriver(paths),
     volumes: new VolumeStore(paths),
     dns,
-    registry: {
-      policy: transportPolicyFromEnv(options.env),
-      credentials: dockerConfigCredentials(dockerConfigPath(options.env)),
-    },
+    registry: registryOptionsFromEnv(options.env),
   };
 }
 

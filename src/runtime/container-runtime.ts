@@ -371,17 +371,22 @@ export class ContainerRuntime {
 
   /** Whether the container's conmon still runs (it alone reports the exit). */
   async monitorRunning(id: string): Promise<boolean> {
-    const files = this.files(id);
-    const pid = Number((await readText(files.conmonPidFile)).trim());
-    if (!(pid > 0) || !isProcessRunning(pid)) return false;
-    return (await readText(`/proc/${pid}/cmdline`)).includes(id);
+    return (await this.monitorPid(id)) !== undefined;
+  }
+
+  /** The pid of the container's conmon while it runs: the recorded pid, alive, and with this container's id on its command line. */
+  private async monitorPid(id: string): Promise<number | undefined> {
+    const pid = Number((await readText(this.files(id).conmonPidFile)).trim());
+    if (!(pid > 0) || !isProcessRunning(pid)) return undefined;
+    return (await readText(`/proc/${pid}/cmdline`)).includes(id) ? pid : undefined;
   }
 
   /** Every trace of a container; tries each step and reports all failures together. */
   private async removeEverything(files: ContainerFiles, id: string): Promise<void> {
     this.logs.unwatch(id);
     const errors: string[] = [];
-    const conmonPid = Number((await readText(files.conmonPidFile)).trim());
+    // Read before runc delete, which removes what the check needs.
+    const conmonPid = await this.monitorPid(id);
     try {
       const live = await this.runc.state(id);
       // --force sleeps 100 ms in runc; a stopped container does not need it.
@@ -390,14 +395,11 @@ export class ContainerRuntime {
       errors.push(`runc delete: ${(error as Error).message}`);
     }
     // conmon leaves by itself once the container is gone; one that lingers (it lost its container) is ours to end.
-    if (conmonPid > 0 && isProcessRunning(conmonPid)) {
-      const cmdline = await readText(`/proc/${conmonPid}/cmdline`);
-      if (cmdline.includes(id)) {
-        try {
-          process.kill(conmonPid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+    if (conmonPid !== undefined && isProcessRunning(conmonPid)) {
+      try {
+        process.kill(conmonPid, 'SIGKILL');
+      } catch {
+        // already gone
       }
     }
     for (const target of [files.bundle, files.exitFile, files.dir, path.join(this.dirs.sockets, id)]) {

@@ -6,11 +6,10 @@ import { openImageStore } from '../../image/image-store.js';
 import type { Platform } from '../../image/media-types.js';
 import { familiarImageReference, formatImageReference, type ImageReference, parseImageReference } from '../../image/reference.js';
 import { mapBounded } from '../../image/registry/bounded-parallel.js';
-import { dockerConfigCredentials, dockerConfigPath, removeDockerCredentials, storeDockerCredentials } from '../../image/registry/docker-credentials.js';
+import { dockerConfigPath, removeDockerCredentials, storeDockerCredentials } from '../../image/registry/docker-credentials.js';
 import { pullImage, type PullProgressEvent } from '../../image/registry/pull-image.js';
 import { pushImage, type PushProgressEvent } from '../../image/registry/push-image.js';
-import { RegistryClient, type RegistryClientOptions } from '../../image/registry/registry-client.js';
-import { transportPolicyFromEnv } from '../../image/registry/registry-endpoint.js';
+import { RegistryClient, type RegistryClientOptions, registryOptionsFromEnv } from '../../image/registry/registry-client.js';
 import { closeIdleRegistryConnections } from '../../image/registry/registry-http.js';
 import { formatTransfer, TransferTotals } from '../../image/registry/transfer-progress.js';
 import { loadProject } from '../../spec/load-project.js';
@@ -34,10 +33,7 @@ const HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io
 
 export function registerRegistryCommands(program: Command, context: CommandContext, dependencies: RegistryCommandDependencies = {}): void {
   const openCommitter = dependencies.openCommitter ?? openStoreCommitter;
-  const clientOptions = (): RegistryClientOptions => ({
-    policy: transportPolicyFromEnv(context.env),
-    credentials: dockerConfigCredentials(dockerConfigPath(context.env)),
-  });
+  const clientOptions = (): RegistryClientOptions => registryOptionsFromEnv(context.env);
   const withConnections = <A extends unknown[]>(action: (...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       try {

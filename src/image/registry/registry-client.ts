@@ -2,7 +2,7 @@
 import { sha256Digest } from '../blob-store.js';
 import { SystemError, UserError } from '../../errors.js';
 import type { Descriptor } from '../media-types.js';
-import { type CredentialsLookup, dockerConfigCredentials } from './docker-credentials.js';
+import { type CredentialsLookup, dockerConfigCredentials, dockerConfigPath } from './docker-credentials.js';
 import { MANIFEST_ACCEPT, MANIFEST_SIZE_LIMIT } from './manifest-document.js';
 import { RegistryAuthorizer, repositoryScope } from './registry-auth.js';
 import { type RegistryEndpoint, resolveRegistryEndpoint, type TransportPolicy, transportPolicyFromEnv } from './registry-endpoint.js';
@@ -14,6 +14,11 @@ export interface RegistryClientOptions {
   readonly timeouts?: HttpTimeouts;
   /** Largest manifest accepted (default 4 MiB). */
   readonly manifestSizeLimit?: number;
+}
+
+/** Transport policy and credentials as the environment names them (BERTH_INSECURE_REGISTRIES, ..., DOCKER_CONFIG). */
+export function registryOptionsFromEnv(env: Record<string, string | undefined>): RegistryClientOptions {
+  return { policy: transportPolicyFromEnv(env), credentials: dockerConfigCredentials(dockerConfigPath(env)) };
 }
 
 export interface FetchedManifest {
