@@ -147,7 +147,7 @@ export async function stopContainer(context: ProjectContext, container: IndexedC
   const { drivers } = context;
   context.health.stop(container.name);
   const engineRecord = await readEngineRecord(drivers.runtime.files(container.id).dir);
-  const exit = await drivers.runtime.stop(container.id, context.stopTimeoutMs !== undefined ? { timeoutMs: context.stopTimeoutMs } : {});
+  const exit = await drivers.runtime.stop(container.id, stopOptions(context));
   await context.dns.unregister(engineRecord.dnsEndpoints);
   return {
     ...observedIdentity(container),
@@ -174,39 +174,44 @@ export async function restartContainer(context: ProjectContext, container: Index
   return startContainer(context, container);
 }
 
-/** Remove every trace of it: process, names, bundle, record, netns, veths, ports, rootfs. All steps are tried. */
+/** Remove every trace of it: process (stopped gracefully first), names, then its pieces. All steps are tried. */
 export async function removeContainer(context: ProjectContext, container: IndexedContainer): Promise<void> {
   const { drivers } = context;
   context.health.stop(container.name);
   const errors: Error[] = [];
-  const attempt = async (step: () => Promise<unknown>): Promise<void> => {
-    try {
-      await step();
-    } catch (error) {
-      errors.push(error instanceof Error ? error : new Error(String(error)));
-    }
-  };
   const engineRecord = await readEngineRecord(drivers.runtime.files(container.id).dir);
-  await attempt(() => context.dns.unregister(engineRecord.dnsEndpoints));
+  await context.dns.unregister(engineRecord.dnsEndpoints).catch((error: unknown) => errors.push(asError(error)));
   const status = await drivers.runtime.inspect(container.id).catch(() => undefined);
   if (status?.state === 'running' || status?.state === 'paused') {
-    await attempt(() => drivers.runtime.stop(container.id, context.stopTimeoutMs !== undefined ? { timeoutMs: context.stopTimeoutMs } : {}));
+    await drivers.runtime.stop(container.id, stopOptions(context)).catch((error: unknown) => errors.push(asError(error)));
   }
-  if (status) await attempt(() => drivers.runtime.delete(container.id, { force: true }));
-  errors.push(...(await detachContainerNetwork(drivers, container.id)));
-  await attempt(() => releaseRootfs(drivers.paths, container.id));
+  errors.push(...(await removeContainerPieces(context, container.id)));
   context.index.delete(container.name);
   if (errors.length > 0) throw new Error(`removing ${container.name}: ${errors.map((e) => e.message).join('; ')}`);
 }
 
-/** The pieces of a container whose creation never finished (its engine died): netns, veths, ports, /etc files, rootfs. */
+/** The pieces of a container whose creation never finished (its engine died); its intent goes once they are gone. */
 export async function removeUnfinishedContainer(context: Pick<ProjectContext, 'drivers'>, id: string): Promise<Error[]> {
-  const { drivers } = context;
+  const errors = await removeContainerPieces(context, id);
+  if (errors.length === 0) await clearCreateIntent(context.drivers.paths, id);
+  return errors;
+}
+
+/** Runtime state and bundle (killed if still there), netns, veths, ports, /etc files, rootfs: every step tried. */
+async function removeContainerPieces({ drivers }: Pick<ProjectContext, 'drivers'>, id: string): Promise<Error[]> {
   const errors: Error[] = [];
   const status = await drivers.runtime.inspect(id).catch(() => undefined);
-  if (status) await drivers.runtime.delete(id, { force: true }).catch((error: unknown) => errors.push(error instanceof Error ? error : new Error(String(error))));
+  if (status) await drivers.runtime.delete(id, { force: true }).catch((error: unknown) => errors.push(asError(error)));
   errors.push(...(await detachContainerNetwork(drivers, id)));
-  await releaseRootfs(drivers.paths, id).catch((error: unknown) => errors.push(error instanceof Error ? error : new Error(String(error))));
-  if (errors.length === 0) await clearCreateIntent(drivers.paths, id);
+  await releaseRootfs(drivers.paths, id).catch((error: unknown) => errors.push(asError(error)));
   return errors;
+}
+
+/** `-t` of the request, else each container's own stop_grace_period. */
+function stopOptions(context: ProjectContext): { timeoutMs?: number } {
+  return context.stopTimeoutMs !== undefined ? { timeoutMs: context.stopTimeoutMs } : {};
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

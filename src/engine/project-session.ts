@@ -14,6 +14,12 @@ import { observeProject, presentImages } from './observe-project.js';
 import type { ProjectContext } from './project-context.js';
 import { ProjectExecutor } from './project-executor.js';
 
+/** How long a request is waited for: until cancelled, or for at most `timeoutMs`. */
+export interface WaitOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
 /** Actions run at once per project: enough to start many containers in parallel, few enough not to thrash 2 cores. */
 const CONCURRENCY = 16;
 
@@ -55,7 +61,7 @@ export class ProjectSession {
   }
 
   /** Ask for a new goal (with the project as it is now) and resolve with the first state where `done` holds. */
-  async request(project: Project, desired: DesiredState, done: (state: LoopState) => boolean, options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<LoopState> {
+  async request(project: Project, desired: DesiredState, done: (state: LoopState) => boolean, options: WaitOptions = {}): Promise<LoopState> {
     const reached = this.until(desired, done, options);
     if (this.states$.value !== undefined) {
       this.context.project = project;
@@ -68,7 +74,7 @@ export class ProjectSession {
   }
 
   /** The first state (of this request) where `done` holds. */
-  until(desired: DesiredState, done: (state: LoopState) => boolean, options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<LoopState> {
+  until(desired: DesiredState, done: (state: LoopState) => boolean, options: WaitOptions = {}): Promise<LoopState> {
     const stop = merge(
       options.signal ? fromEvent(options.signal, 'abort').pipe(mergeMap(() => throwError(() => new Error('cancelled')))) : EMPTY,
       options.timeoutMs !== undefined ? timer(options.timeoutMs).pipe(mergeMap(() => throwError(() => new TimeoutError(options.timeoutMs ?? 0)))) : EMPTY,
