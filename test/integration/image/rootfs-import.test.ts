@@ -6,9 +6,6 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
-import { Command } from 'commander';
-import { registerImageCommands } from '../../../src/cli/commands/image.js';
-import { reportError } from '../../../src/cli/report.js';
 import { UserError } from '../../../src/errors.js';
 import { type ImageStore, openImageStore } from '../../../src/image/image-store.js';
 import { MEDIA_TYPE } from '../../../src/image/media-types.js';
@@ -16,6 +13,7 @@ import { parseImageReference } from '../../../src/image/reference.js';
 import { prepareRootfs, releaseRootfs } from '../../../src/image/rootfs.js';
 import { importRootfs } from '../../../src/image/rootfs-import.js';
 import { INDEX_HTML, buildBusyboxLayers, writeHostileLayer } from '../../helpers/test-image.js';
+import { berthImageCli } from '../../helpers/image-cli.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -176,36 +174,22 @@ test('a hostile tar is refused by the store\'s unpacker and leaves the store and
   for (const escaped of ['/tmp/escaped-through-symlink', path.join(work, '..', 'escaped-dotdot'), '/escaped-absolute', '/escaped-symlink-dotdot']) t.false(existsSync(escaped), escaped);
 });
 
-/** `berth <args>` in-process with the image commands. */
-async function berth(env: Record<string, string>, cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const context = { cwd, env, stdout: { write: (text: string) => void (stdout += text) }, stderr: { write: (text: string) => void (stderr += text) } };
-  const program = new Command('berth').exitOverride();
-  registerImageCommands(program, context);
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    return { code: reportError(error, context.stderr, false), stdout, stderr };
-  }
-}
 
 test('berth image import prints the image ID and image ls shows the reference', async (t) => {
   const { store, work, env } = await freshStore(t);
   makeTree(path.join(work, 'tree'));
-  const imported = await berth(env, work, ['image', 'import', '-c', 'CMD ["sh"]', '--change', 'ENV A=1', '-m', 'by hand', 'tree', 'localhost:5000/tree:v1']);
+  const imported = await berthImageCli(env, work, ['image', 'import', '-c', 'CMD ["sh"]', '--change', 'ENV A=1', '-m', 'by hand', 'tree', 'localhost:5000/tree:v1']);
   t.is(imported.stderr, '');
   t.regex(imported.stdout, /^sha256:[a-f0-9]{64}\n$/);
   const record = await store.get('localhost:5000/tree:v1');
   t.is(imported.stdout, `${record.id}\n`);
   t.deepEqual(record.config.config, { Cmd: ['sh'], Env: ['A=1'] });
   t.is(record.config.history?.[0]?.comment, 'by hand');
-  t.regex((await berth(env, work, ['image', 'ls'])).stdout, new RegExp(`\\nlocalhost:5000/tree +v1 +${record.id.slice(7, 19)} `));
-  const bad = await berth(env, work, ['image', 'import', '-c', 'ONBUILD RUN x', 'tree']);
+  t.regex((await berthImageCli(env, work, ['image', 'ls'])).stdout, new RegExp(`\\nlocalhost:5000/tree +v1 +${record.id.slice(7, 19)} `));
+  const bad = await berthImageCli(env, work, ['image', 'import', '-c', 'ONBUILD RUN x', 'tree']);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /--change: "ONBUILD" is not an instruction --change can apply/);
-  const badName = await berth(env, work, ['image', 'import', 'tree', 'Tree:1']);
+  const badName = await berthImageCli(env, work, ['image', 'import', 'tree', 'Tree:1']);
   t.regex(badName.stderr, /repository name must be lowercase/);
 });
 
