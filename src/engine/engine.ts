@@ -2,16 +2,20 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DesiredState, PullPolicy } from '../plan/plan-types.js';
-import { desiredStateFromProject, imageOf } from '../plan/desired-state.js';
+import { mergeDesired } from '../plan/desired-merge.js';
+import { desiredStateFromProject, type DesiredStateRequest, imageOf, type StackCommand } from '../plan/desired-state.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 import type { Project } from '../spec/model.js';
 import { ensureDirectory } from '../state/atomic-write.js';
 import { withFileLock } from '../state/lock-file.js';
 import type { StatePaths } from '../state/paths.js';
 import { removeUnfinishedContainer } from './container-lifecycle.js';
+import { UserError } from '../errors.js';
 import { abandonedCreateIntents } from './create-intents.js';
 import { DnsRegistry } from './dns-registry.js';
 import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './engine-drivers.js';
+import { type ContainerSignal, signalContainers } from './container-signals.js';
+import { projectContainers } from './observe-project.js';
 import { ProjectSession } from './project-session.js';
 import { outcomeOf, progressSnapshot, type ProgressSnapshot, type RequestOutcome, settled, upStarted, waitFinished } from './request-outcome.js';
 
@@ -27,6 +31,21 @@ export interface UpOptions {
   readonly waitTimeoutMs?: number | undefined;
   /** `-t`: grace period for containers stopped on the way (recreate, scale). */
   readonly stopTimeoutMs?: number | undefined;
+  /** `--no-deps`: only the named services, started without waiting for their dependencies. */
+  readonly noDeps?: boolean | undefined;
+  /** `--no-start` (and `berth create`): create the containers, start none. */
+  readonly noStart?: boolean | undefined;
+}
+
+/** `start`, `restart`, `stop`: the services (all when empty) and the grace period for stopping. */
+export interface ServicesOptions {
+  readonly services?: readonly string[] | undefined;
+  readonly stopTimeoutMs?: number | undefined;
+}
+
+export interface RemoveOptions extends ServicesOptions {
+  /** `rm -s`: stop running containers first; without it only services with nothing running are removed. */
+  readonly stop?: boolean | undefined;
 }
 
 export interface DownOptions {
@@ -70,16 +89,11 @@ export class Engine {
 
   /** Converge the project to running; resolves when every service started (or is healthy, with `wait`). */
   async up(project: Project, options: UpOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
-    const imagesWithHealthcheck = await this.imagesWithHealthcheck(project);
     const desired = withPullPolicy(
-      desiredStateFromProject(project, {
-        goal: 'up',
-        services: options.services,
-        since: Date.now(),
+      await this.desired(project, options.noStart ? 'create' : 'up', options.services, {
         recreate: options.recreate,
-        runId: randomUUID(),
         removeOrphans: options.removeOrphans,
-        imageHasHealthcheck: (image) => imagesWithHealthcheck.has(image),
+        noDeps: options.noDeps,
       }),
       options.pull,
     );
@@ -88,21 +102,50 @@ export class Engine {
     return outcomeOf(state, { requireHealthy: options.wait === true });
   }
 
+  /** Start the existing containers of the services (and of what they depend on), in dependency order. */
+  async start(project: Project, options: ServicesOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
+    const existing = new Set((await projectContainers(this.drivers, project.name)).map(({ container }) => container.identity.service));
+    const named = options.services ?? [];
+    const without = named.filter((service) => !existing.has(service));
+    // compose's start never creates: named services must have containers, and unnamed ones without any are skipped.
+    const services = named.length > 0 ? named : Object.keys(project.services).filter((service) => existing.has(service));
+    if (without.length > 0 || services.length === 0) {
+      throw new UserError(`no containers to start${without.length > 0 ? ` for ${without.join(', ')}` : ''}`, {
+        hint: 'create them with `berth up` (or `berth create`)',
+      });
+    }
+    return this.request(project, 'start', { ...options, services }, hooks, upStarted);
+  }
+
+  /** Restart the containers of the services: running ones are stopped and started, stopped ones started. */
+  async restart(project: Project, options: ServicesOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
+    return this.request(project, 'restart', options, hooks, upStarted);
+  }
+
   /** Stop the project's containers (or those of `services`), keeping them. */
-  async stop(project: Project, options: { services?: readonly string[]; stopTimeoutMs?: number } = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
-    const desired = desiredStateFromProject(project, { goal: 'stop', services: options.services, since: Date.now() });
-    const state = await this.run(project, desired, settled, options.stopTimeoutMs, hooks);
-    return outcomeOf(state, { requireHealthy: false });
+  async stop(project: Project, options: ServicesOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
+    return this.request(project, 'stop', options, hooks, settled);
+  }
+
+  /** `rm`: remove the stopped containers of the services (with `stop`, running ones too); networks stay. */
+  async rm(project: Project, options: RemoveOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
+    let services = options.services && options.services.length > 0 ? options.services : Object.keys(project.services);
+    if (!options.stop) {
+      // compose removes stopped containers only; a service with one still running is left whole.
+      const running = new Set(
+        (await projectContainers(this.drivers, project.name))
+          .filter(({ status }) => status.state === 'running' || status.state === 'paused')
+          .map(({ container }) => container.identity.service),
+      );
+      services = services.filter((service) => !running.has(service));
+      if (services.length === 0) return { ok: true, services: [], failures: [], errors: [] };
+    }
+    return this.request(project, 'rm', { ...options, services }, hooks, settled);
   }
 
   /** Remove the project's containers and networks (and volumes with `volumes`); the session ends. */
   async down(project: Project, options: DownOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
-    const desired = desiredStateFromProject(project, {
-      goal: 'down',
-      since: Date.now(),
-      removeOrphans: options.removeOrphans,
-      removeVolumes: options.volumes,
-    });
+    const desired = await this.desired(project, 'down', [], { removeOrphans: options.removeOrphans, removeVolumes: options.volumes });
     try {
       const state = await this.run(project, desired, settled, options.stopTimeoutMs, hooks);
       return outcomeOf(state, { requireHealthy: false });
@@ -110,6 +153,40 @@ export class Engine {
       this.sessions.get(project.name)?.close();
       this.sessions.delete(project.name);
     }
+  }
+
+  /** `kill`, `pause`, `unpause` of the services' containers (all when empty); returns the containers acted on. */
+  async signal(projectName: string, services: readonly string[], command: ContainerSignal): Promise<string[]> {
+    return signalContainers(this.drivers, this.sessions.get(projectName), projectName, services, command);
+  }
+
+  private async request(
+    project: Project,
+    command: StackCommand,
+    options: ServicesOptions,
+    hooks: RequestHooks,
+    done: (state: LoopState) => boolean,
+  ): Promise<RequestOutcome> {
+    const desired = await this.desired(project, command, options.services, {});
+    const state = await this.run(project, desired, done, options.stopTimeoutMs, hooks);
+    return outcomeOf(state, { requireHealthy: false });
+  }
+
+  private async desired(
+    project: Project,
+    command: StackCommand,
+    services: readonly string[] | undefined,
+    extra: Pick<DesiredStateRequest, 'recreate' | 'removeOrphans' | 'removeVolumes' | 'noDeps'>,
+  ): Promise<DesiredState> {
+    const imagesWithHealthcheck = command === 'down' || command === 'stop' || command === 'rm' ? new Set<string>() : await this.imagesWithHealthcheck(project);
+    return desiredStateFromProject(project, {
+      command,
+      services,
+      since: Date.now(),
+      runId: randomUUID(),
+      imageHasHealthcheck: (image) => imagesWithHealthcheck.has(image),
+      ...extra,
+    });
   }
 
   /**
@@ -153,19 +230,21 @@ export class Engine {
     return withFileLock(path.join(lockDir, `project-${project.name}.lock`), async () => {
       let session = this.sessions.get(project.name);
       const isNew = session === undefined;
+      // Services this request does not name keep what earlier requests asked of them.
+      const merged = mergeDesired(session?.desired, desired);
       if (!session) {
-        session = await ProjectSession.open(this.drivers, this.dns, project, desired);
+        session = await ProjectSession.open(this.drivers, this.dns, project, merged);
         this.sessions.set(project.name, session);
       }
       session.context.stopTimeoutMs = stopTimeoutMs;
       const progress = hooks.onState
         ? session.states$.subscribe((state) => {
-            if (state?.desired === desired) hooks.onState?.(progressSnapshot(state));
+            if (state?.desired === merged) hooks.onState?.(progressSnapshot(state));
           })
         : undefined;
       try {
         const options = { signal: hooks.signal, timeoutMs };
-        return isNew ? await session.until(desired, done, options) : await session.request(project, desired, done, options);
+        return isNew ? await session.until(merged, done, options) : await session.request(project, merged, done, options);
       } finally {
         progress?.unsubscribe();
       }

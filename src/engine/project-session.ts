@@ -2,7 +2,7 @@
 import type { Subscription } from 'rxjs';
 import { BehaviorSubject, EMPTY, ReplaySubject, Subject, filter, firstValueFrom, fromEvent, merge, mergeMap, throwError, timer } from 'rxjs';
 import type { DesiredState } from '../plan/plan-types.js';
-import type { LoopEvent, LoopState } from '../reconcile/loop-state.js';
+import type { LoopEvent, LoopState, ObservedChange } from '../reconcile/loop-state.js';
 import { reconcile } from '../reconcile/reconcile-loop.js';
 import type { Project } from '../spec/model.js';
 import { startProbes } from './container-lifecycle.js';
@@ -71,6 +71,16 @@ export class ProjectSession {
       this.desired$.next(desired);
     }
     return reached;
+  }
+
+  /** The goal the loop works towards now (every request so far, merged), once the first one is folded in. */
+  get desired(): DesiredState | undefined {
+    return this.states$.value?.desired;
+  }
+
+  /** Tell the loop what a command did to a container outside it (`kill`, `pause`, `unpause`). */
+  patchContainer(container: string, patch: Extract<ObservedChange, { kind: 'container-patch' }>['patch']): void {
+    this.events$.next({ type: 'observed', changes: [{ kind: 'container-patch', container, patch }] });
   }
 
   /** The first state (of this request) where `done` holds. */

@@ -1,5 +1,5 @@
 // When a request is done, and how it went: pure judgements over a loop state.
-import type { ServiceStatus } from '../plan/plan-types.js';
+import type { DesiredService, ServiceStatus } from '../plan/plan-types.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 
 /** What progress displays need of a loop state; small enough to stream from berthd. */
@@ -28,6 +28,14 @@ export interface RequestOutcome {
 }
 
 const STILL_MOVING = new Set<ServiceStatus['state']>(['pending', 'waiting', 'stopping']);
+/** Not final for `--wait`, `stop` and `down` either (decide's own notion of waiting). */
+const NOT_SETTLED = new Set<ServiceStatus['state']>([...STILL_MOVING, 'starting', 'restarting']);
+
+/** The services the request named (with what they pulled in); others of the session do not hold it up. */
+function requestedServices(state: LoopState): readonly DesiredService[] {
+  const requested = new Set(state.desired.requested);
+  return state.desired.services.filter((service) => requested.has(service.name));
+}
 
 function idle(state: LoopState): boolean {
   return state.observed.inFlight.length === 0 && state.launch.length === 0;
@@ -46,7 +54,7 @@ export function upStarted(state: LoopState): boolean {
   if (stuck(state)) return true;
   const decision = state.decision;
   if (!decision || !idle(state)) return false;
-  return state.desired.services.every((service) => {
+  return requestedServices(state).every((service) => {
     const status = decision.services[service.name];
     if (!status || STILL_MOVING.has(status.state)) return false;
     if (status.state !== 'starting') return true;
@@ -55,9 +63,19 @@ export function upStarted(state: LoopState): boolean {
   });
 }
 
-/** `up --wait`, `stop`, `down`: the loop has nothing left to do or wait for. */
+/**
+ * `up --wait`, `stop`, `down`: the loop has nothing left to do or wait for, or at least nothing for
+ * the requested services (another service of the session may be in a restart backoff meanwhile).
+ */
 export function settled(state: LoopState): boolean {
-  return stuck(state) || (state.decision?.settled === true && idle(state));
+  if (stuck(state)) return true;
+  const decision = state.decision;
+  if (!decision || !idle(state)) return false;
+  if (decision.settled) return true;
+  return requestedServices(state).every((service) => {
+    const status = decision.services[service.name];
+    return status !== undefined && !NOT_SETTLED.has(status.state);
+  });
 }
 
 /** `up --wait` also ends early once a service failed for good and nothing else moves. */
@@ -65,12 +83,12 @@ export function waitFinished(state: LoopState): boolean {
   if (settled(state)) return true;
   const decision = state.decision;
   if (!decision || !idle(state)) return false;
-  const statuses = Object.values(decision.services);
+  const statuses = requestedServices(state).flatMap((service) => decision.services[service.name] ?? []);
   return statuses.some((s) => s.state === 'failed') && statuses.every((s) => !STILL_MOVING.has(s.state) && s.state !== 'starting');
 }
 
 export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }): RequestOutcome {
-  const services = state.desired.services.map((service) => ({
+  const services = requestedServices(state).map((service) => ({
     service: service.name,
     status: state.decision?.services[service.name] ?? ({ state: 'pending', detail: 'not decided' } as const),
   }));

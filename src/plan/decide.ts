@@ -16,11 +16,13 @@ import { nextRestartDelay, policyRestarts } from './restart-policy.js';
 
 export function decide(desired: DesiredState, observed: ObservedState, now: number): Decision {
   const plan = new PlanBuilder(observed);
-  const services = new Map(desired.services.map((service) => [service.name, service]));
   const known = new Set(desired.knownServices);
   const orphans = observed.containers.filter((c) => !known.has(c.service));
-  if (desired.goal === 'up') decideUp(desired, observed, services, now, plan);
-  else decideStopOrDown(desired, observed, plan);
+  if (desired.goal === 'up') planInfrastructure(desired, observed, plan);
+  const active = desired.services.filter((service) => service.goal === 'running' || service.goal === 'created');
+  if (active.length > 0) decideActive(desired, active, observed, now, plan);
+  decideRetiring(desired, observed, plan);
+  if (desired.goal === 'down') removeInfrastructure(desired, observed, plan);
   if (desired.removeOrphans) for (const orphan of orphans) retire(orphan, 'orphan', plan);
   return plan.finish(desired.removeOrphans ? [] : orphans.map((c) => c.name));
 }
@@ -60,19 +62,23 @@ class PlanBuilder {
   }
 }
 
-function decideUp(
+function planInfrastructure(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): void {
+  for (const network of desired.networks) if (!observed.networks.includes(network)) plan.emit({ kind: 'create-network', network });
+  for (const volume of desired.volumes) if (!observed.volumes.includes(volume)) plan.emit({ kind: 'create-volume', volume });
+}
+
+/** Services whose goal is `running` or `created`: make their containers, start them in order, keep them going. */
+function decideActive(
   desired: DesiredState,
+  active: readonly DesiredService[],
   observed: ObservedState,
-  services: ReadonlyMap<string, DesiredService>,
   now: number,
   plan: PlanBuilder,
 ): void {
-  const networks = new Set(observed.networks);
-  const volumes = new Set(observed.volumes);
-  for (const network of desired.networks) if (!networks.has(network)) plan.emit({ kind: 'create-network', network });
-  for (const volume of desired.volumes) if (!volumes.has(volume)) plan.emit({ kind: 'create-volume', volume });
-  const infrastructureReady = desired.networks.every((n) => networks.has(n)) && desired.volumes.every((v) => volumes.has(v));
-  const imageProblems = planImages(desired, observed, plan);
+  const services = new Map(desired.services.map((service) => [service.name, service]));
+  const infrastructureReady =
+    desired.networks.every((n) => observed.networks.includes(n)) && desired.volumes.every((v) => observed.volumes.includes(v));
+  const imageProblems = planImages(active, observed, plan);
 
   const byService = groupByService(observed.containers);
   const isCurrent = (service: DesiredService, container: ObservedContainer): boolean =>
@@ -83,7 +89,7 @@ function decideUp(
   };
   const gateInputs = { services, currentContainers, failedServices: observed.failedServices };
 
-  for (const service of desired.services) {
+  for (const service of active) {
     const containers = byService.get(service.name) ?? [];
     const failure = observed.failedServices[service.name];
     if (failure !== undefined) {
@@ -132,18 +138,14 @@ function decideUp(
     }
 
     for (const container of kept) {
-      planContainer(desired, service, container, gate.open, now, currentContainers, plan);
+      planContainer(service, container, gate.open, now, currentContainers, plan);
     }
-    plan.status(
-      service.name,
-      serviceStatus(service, kept, missing.length, gate.open ? undefined : gate.waitingFor, createBlocker, desired.since),
-    );
+    plan.status(service.name, serviceStatus(service, kept, missing.length, gate.open ? undefined : gate.waitingFor, createBlocker));
   }
 }
 
 /** What to do with one container that matches the desired config. */
 function planContainer(
-  desired: DesiredState,
   service: DesiredService,
   container: ObservedContainer,
   gateOpen: boolean,
@@ -156,12 +158,13 @@ function planContainer(
     plan.emit({ kind: 'fail-service', service: service.name, reason: container.startError, exitCode: container.exitCode });
     return;
   }
+  if (service.goal === 'created') return;
   if (container.status === 'created') {
     if (gateOpen) plan.emit(start);
     return;
   }
   if (container.status === 'exited' || container.status === 'dead') {
-    const exitedBeforeThisRun = (container.finishedAt ?? 0) < desired.since;
+    const exitedBeforeThisRun = (container.finishedAt ?? 0) < service.since;
     if (exitedBeforeThisRun) {
       if (gateOpen) plan.emit(start);
       return;
@@ -177,6 +180,10 @@ function planContainer(
     return;
   }
   if (container.status === 'running' && container.startedAt !== undefined) {
+    if (service.restartStartedBefore !== undefined && container.startedAt < service.restartStartedBefore) {
+      plan.emit({ kind: 'restart-container', service: service.name, container: container.name, reason: 'user' });
+      return;
+    }
     // `restart: true` on a dependency: a dependency started after us means it was restarted or recreated.
     const restartedDependency = service.dependsOn.some(
       (dependency) =>
@@ -196,12 +203,12 @@ interface ImageProblem {
 }
 
 /** Pull or build every image that is missing (or that `always` wants fresh); note which services wait. */
-function planImages(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): Map<string, ImageProblem> {
+function planImages(active: readonly DesiredService[], observed: ObservedState, plan: PlanBuilder): Map<string, ImageProblem> {
   const present = new Set(observed.images);
   const refreshed = new Set(observed.refreshedImages);
   const problems = new Map<string, ImageProblem>();
   const pulls = new Map<string, string[]>();
-  for (const service of desired.services) {
+  for (const service of active) {
     if (service.replicas === 0) continue;
     const error = observed.imageErrors[service.image];
     if (error !== undefined) {
@@ -248,35 +255,42 @@ function retire(container: ObservedContainer, reason: StopReason, plan: PlanBuil
   }
 }
 
-function decideStopOrDown(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): void {
+/** Services whose goal is `stopped` or `removed`, in reverse dependency order. */
+function decideRetiring(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): void {
   const byService = groupByService(observed.containers);
   const isRunning = (c: ObservedContainer): boolean => c.status === 'running' || c.status === 'paused';
-  const reason: StopReason = desired.goal === 'down' ? 'down' : 'stop';
-  for (const service of desired.services) {
+  const retiring = desired.services.filter((service) => service.goal === 'stopped' || service.goal === 'removed');
+  for (const service of retiring) {
     const containers = byService.get(service.name) ?? [];
-    // Reverse dependency order: a service stops once nothing that depends on it still runs.
-    const runningDependent = desired.services.find(
+    const removing = service.goal === 'removed';
+    const reason: StopReason = !removing ? 'stop' : desired.goal === 'down' ? 'down' : 'remove';
+    // A service stops once nothing that depends on it and is being stopped too still runs.
+    const runningDependent = retiring.find(
       (other) =>
         other.dependsOn.some((d) => d.service === service.name) && (byService.get(other.name) ?? []).some(isRunning),
     );
     for (const container of containers) {
       if (isRunning(container)) {
         if (!runningDependent) plan.emit({ kind: 'stop-container', service: service.name, container: container.name, reason });
-      } else if (desired.goal === 'down') {
+      } else if (removing) {
         plan.emit({ kind: 'remove-container', service: service.name, container: container.name, reason });
       }
     }
     if (containers.some(isRunning)) {
       plan.status(service.name, runningDependent ? { state: 'waiting', detail: `${runningDependent.name} to stop` } : { state: 'stopping' });
-    } else if (desired.goal === 'down') {
+    } else if (removing) {
       plan.status(service.name, containers.length === 0 ? { state: 'removed' } : { state: 'stopping' });
     } else {
       plan.status(service.name, { state: 'stopped' });
     }
   }
-  if (desired.goal !== 'down') return;
-  // Networks and volumes go once no container is left on them (orphans kept without
-  // --remove-orphans keep them too: the kernel would refuse to remove a bridge in use anyway).
+}
+
+/**
+ * Networks and volumes go once no container is left on them (orphans kept without
+ * --remove-orphans keep them too: the kernel would refuse to remove a bridge in use anyway).
+ */
+function removeInfrastructure(desired: DesiredState, observed: ObservedState, plan: PlanBuilder): void {
   if (observed.containers.length > 0) return;
   for (const network of desired.networks) if (observed.networks.includes(network)) plan.emit({ kind: 'remove-network', network });
   if (desired.removeVolumes) {
@@ -291,13 +305,13 @@ function serviceStatus(
   missing: number,
   waitingFor: string | undefined,
   createBlocker: string | undefined,
-  since: number,
 ): ServiceStatus {
   if (service.replicas === 0) return { state: 'stopped' };
   const startError = kept.find((c) => c.startError !== undefined)?.startError;
   if (startError !== undefined) return { state: 'failed', detail: startError };
   if (missing > 0 || kept.length === 0) return { state: 'pending', detail: createBlocker ?? 'creating' };
-  if (kept.some((c) => c.status === 'created' || (c.status === 'exited' && (c.finishedAt ?? 0) < since))) {
+  if (service.goal === 'created') return { state: 'created' };
+  if (kept.some((c) => c.status === 'created' || (c.status === 'exited' && (c.finishedAt ?? 0) < service.since))) {
     return waitingFor !== undefined ? { state: 'waiting', detail: waitingFor } : { state: 'starting' };
   }
   const exited = kept.filter((c) => c.status === 'exited' || c.status === 'dead');

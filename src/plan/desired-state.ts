@@ -1,15 +1,20 @@
-// The desired state of one request (`up`, `stop`, `down`) from a loaded project: pure, no I/O.
+// The desired state of one request (`up`, `stop`, `down`, `restart`...) from a loaded project: pure, no I/O.
 import { createHash } from 'node:crypto';
 import type { Project, ServiceConfig } from '../spec/model.js';
 import { configHash } from './config-hash.js';
 import { buildDependencyGraph } from './dependency-graph.js';
-import type { DependencyCondition, DesiredService, DesiredState, PullPolicy } from './plan-types.js';
+import type { DependencyCondition, DesiredService, DesiredState, PullPolicy, ServiceGoal } from './plan-types.js';
 import { restartPolicyOf } from './restart-policy.js';
 
+/** The stack commands that change what should run. */
+export type StackCommand = 'up' | 'create' | 'start' | 'restart' | 'stop' | 'rm' | 'down';
+
 export interface DesiredStateRequest {
-  readonly goal: DesiredState['goal'];
-  /** Services named on the command line; all when empty. `up` adds their dependencies. */
+  readonly command: StackCommand;
+  /** Services named on the command line; all when empty. `up`, `create` and `start` add their dependencies. */
   readonly services?: readonly string[] | undefined;
+  /** `--no-deps`: only the named services, started without waiting for their dependencies. */
+  readonly noDeps?: boolean | undefined;
   /** When the request began (ms since the epoch). */
   readonly since: number;
   /** `force` salts every hash with `runId`, so every existing container differs from the desired one. */
@@ -23,14 +28,22 @@ export interface DesiredStateRequest {
 
 const IMPLICIT_SOURCES_NEEDING_A_CONTAINER = new Set(['network_mode', 'ipc', 'pid', 'volumes_from']);
 
+/** What each command makes of its services, and of the project's networks and volumes. */
+const COMMAND_GOALS: Record<StackCommand, { service: ServiceGoal; project: DesiredState['goal']; withDependencies: boolean }> = {
+  up: { service: 'running', project: 'up', withDependencies: true },
+  create: { service: 'created', project: 'up', withDependencies: true },
+  start: { service: 'running', project: 'up', withDependencies: true },
+  restart: { service: 'running', project: 'up', withDependencies: false },
+  stop: { service: 'stopped', project: 'stop', withDependencies: false },
+  rm: { service: 'removed', project: 'stop', withDependencies: false },
+  down: { service: 'removed', project: 'down', withDependencies: false },
+};
+
 export function desiredStateFromProject(project: Project, request: DesiredStateRequest): DesiredState {
   const graph = buildDependencyGraph(project.services);
-  const selected =
-    request.services && request.services.length > 0
-      ? request.goal === 'up'
-        ? graph.withDependencies(request.services)
-        : [...request.services]
-      : Object.keys(project.services);
+  const goals = COMMAND_GOALS[request.command];
+  const named = request.command !== 'down' && request.services && request.services.length > 0 ? request.services : undefined;
+  const selected = named ? (goals.withDependencies && !request.noDeps ? graph.withDependencies(named) : [...named]) : Object.keys(project.services);
   const salt = request.recreate === 'force' ? (request.runId ?? String(request.since)) : undefined;
   const services = selected.map((name): DesiredService => {
     const service = project.services[name];
@@ -41,11 +54,14 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
       .map((edge) => edge.to);
     return {
       name,
+      goal: goals.service,
+      since: request.since,
+      ...(request.command === 'restart' ? { restartStartedBefore: request.since } : {}),
       configHash: salted(configHash(service), salt),
       replicas: replicasOf(service),
       image,
       pullPolicy: pullPolicyOf(service),
-      dependsOn: dependenciesOf(service),
+      dependsOn: request.noDeps ? [] : dependenciesOf(service),
       createAfter: [...new Set(createAfter)],
       restart: restartPolicyOf(service),
       hasHealthcheck: hasHealthcheck(service, image, request.imageHasHealthcheck),
@@ -55,8 +71,9 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
   });
   return {
     project: project.name,
-    goal: request.goal,
+    goal: goals.project,
     services,
+    requested: services.map((service) => service.name),
     networks: Object.entries(project.networks)
       .filter(([, network]) => !network.external)
       .map(([key, network]) => network.name ?? `${project.name}_${key}`),
@@ -65,7 +82,6 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
       .map(([key, volume]) => volume.name ?? `${project.name}_${key}`),
     recreate: request.recreate === 'never' ? 'never' : 'diverged',
     knownServices: Object.keys(project.services),
-    since: request.since,
     removeOrphans: request.removeOrphans ?? false,
     removeVolumes: request.removeVolumes ?? false,
   };

@@ -3,10 +3,18 @@
 /** What the user asked for, already resolved from the project (names, hashes, policies). */
 export interface DesiredState {
   readonly project: string;
-  /** `up`: converge to running; `stop`: stop everything, keep it; `down`: remove everything. */
+  /**
+   * The project's networks and volumes: `up` makes them, `down` removes them once no container is
+   * left; `stop` leaves them as they are. Each service has its own goal besides.
+   */
   readonly goal: 'up' | 'stop' | 'down';
-  /** The services to act on (a selection plus its dependencies for `up`, every service otherwise). */
+  /**
+   * The services the loop looks after, each with its goal: those of this request, and those an
+   * earlier request of the session left running (their restart policies still apply).
+   */
   readonly services: readonly DesiredService[];
+  /** The services this request is about: it is done when they are. */
+  readonly requested: readonly string[];
   /** Networks and volumes berth manages for this project, by their real names. */
   readonly networks: readonly string[];
   readonly volumes: readonly string[];
@@ -17,16 +25,22 @@ export interface DesiredState {
   readonly recreate: 'diverged' | 'never';
   /** Every service name of the project, selected or not: containers of any other service are orphans. */
   readonly knownServices: readonly string[];
-  /** When this request began: containers that exited before it are started again, later exits follow their policy. */
-  readonly since: number;
   /** Remove containers of services no longer in the project. */
   readonly removeOrphans: boolean;
   /** `down -v`: remove the project's named volumes too. */
   readonly removeVolumes: boolean;
 }
 
+/** What a service should become: `created` is `up --no-start` and `berth create`; `removed` is `rm` and `down`. */
+export type ServiceGoal = 'running' | 'created' | 'stopped' | 'removed';
+
 export interface DesiredService {
   readonly name: string;
+  readonly goal: ServiceGoal;
+  /** When the service was last asked for: containers that exited before it are started again, later exits follow their policy. */
+  readonly since: number;
+  /** `berth restart`: containers that started before this time are restarted once. */
+  readonly restartStartedBefore?: number | undefined;
   readonly configHash: string;
   readonly replicas: number;
   /** The image reference to run; a service with only `build:` names `<project>-<service>`. */
@@ -121,7 +135,7 @@ export type Action =
       readonly kind: 'restart-container';
       readonly service: string;
       readonly container: string;
-      readonly reason: 'policy' | 'dependency';
+      readonly reason: 'policy' | 'dependency' | 'user';
       /** The backoff this restart waited (policy restarts), to be recorded for the next one. */
       readonly backoffMs?: number | undefined;
     }
@@ -129,7 +143,7 @@ export type Action =
   | { readonly kind: 'remove-container'; readonly service: string; readonly container: string; readonly reason: StopReason }
   | { readonly kind: 'fail-service'; readonly service: string; readonly reason: string; readonly exitCode?: number | undefined };
 
-export type StopReason = 'stop' | 'down' | 'recreate' | 'scale' | 'orphan';
+export type StopReason = 'stop' | 'remove' | 'down' | 'recreate' | 'scale' | 'orphan';
 
 /** Where a service stands, for progress rows and for knowing when `up` is done. */
 export type ServiceStatus =
@@ -139,6 +153,8 @@ export type ServiceStatus =
   | { readonly state: 'running' }
   | { readonly state: 'healthy' }
   | { readonly state: 'completed' }
+  /** Goal `created`: its containers exist and are not started. */
+  | { readonly state: 'created' }
   | { readonly state: 'exited'; readonly exitCode: number }
   | { readonly state: 'restarting'; readonly detail: string }
   | { readonly state: 'failed'; readonly detail: string }

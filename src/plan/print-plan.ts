@@ -20,9 +20,15 @@ export function formatAction(action: Action): string {
     case 'start-container':
       return `start container ${action.container}`;
     case 'restart-container':
-      return action.reason === 'policy'
-        ? `restart container ${action.container} (restart policy, after ${action.backoffMs ?? 0} ms)`
-        : `restart container ${action.container} (a dependency restarted)`;
+      switch (action.reason) {
+        case 'policy':
+          return `restart container ${action.container} (restart policy, after ${action.backoffMs ?? 0} ms)`;
+        case 'dependency':
+          return `restart container ${action.container} (a dependency restarted)`;
+        case 'user':
+          return `restart container ${action.container} (requested)`;
+      }
+      break;
     case 'stop-container':
       return `stop container ${action.container} (${action.reason})`;
     case 'remove-container':

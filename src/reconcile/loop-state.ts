@@ -24,6 +24,8 @@ export type LoopEvent =
 export type ObservedChange =
   | { readonly kind: 'container'; readonly container: ObservedContainer }
   | { readonly kind: 'container-removed'; readonly container: string }
+  /** A command acted on a container outside the loop (`kill`, `pause`, `unpause`). */
+  | { readonly kind: 'container-patch'; readonly container: string; readonly patch: Partial<Pick<ObservedContainer, 'status' | 'stoppedByUser'>> }
   | { readonly kind: 'network'; readonly network: string; readonly present: boolean }
   | { readonly kind: 'volume'; readonly volume: string; readonly present: boolean }
   | { readonly kind: 'image'; readonly image: string; readonly refreshed: boolean };
@@ -169,6 +171,8 @@ function applyChange(observed: ObservedState, change: ObservedChange): ObservedS
     }
     case 'container-removed':
       return { ...observed, containers: observed.containers.filter((c) => c.name !== change.container) };
+    case 'container-patch':
+      return { ...observed, containers: observed.containers.map((c) => (c.name === change.container ? { ...c, ...change.patch } : c)) };
     case 'network':
       return { ...observed, networks: toggle(observed.networks, change.network, change.present) };
     case 'volume':

@@ -275,12 +275,20 @@ export class ContainerRuntime {
     return this.exits.wait(id, timeoutMs);
   }
 
-  /** Send a signal to the container's init process (by pid when it is provably still ours, else through runc). */
-  async kill(id: string, signal: string): Promise<void> {
+  /**
+   * Send a signal to the container's init process (by pid when it is provably still ours, else through runc).
+   * `byUser` (`berth kill`) counts as a manual stop, as in Docker: no restart policy starts it again.
+   */
+  async kill(id: string, signal: string, options: { byUser?: boolean } = {}): Promise<void> {
     const record = await this.requireRecord(id);
-    const status = await this.statusOf(record, this.files(id));
+    const files = this.files(id);
+    const status = await this.statusOf(record, files);
     if (status.state !== 'running' && status.state !== 'paused' && status.state !== 'created') {
       throw new UserError(`container ${record.name} is not running`, { hint: 'start it first' });
+    }
+    if (options.byUser) {
+      record.stopRequested = true;
+      await writeContainerRecord(files, record);
     }
     await this.signal(status, signal);
   }

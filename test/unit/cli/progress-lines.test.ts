@@ -4,7 +4,7 @@ import type { ObservedContainer } from '../../../src/plan/plan-types.js';
 import { EMPTY_OBSERVED, type LoopState } from '../../../src/reconcile/loop-state.js';
 
 const desired: LoopState['desired'] = {
-  project: 'p', goal: 'up', services: [], networks: [], volumes: [], recreate: 'diverged', knownServices: [], since: 0, removeOrphans: false, removeVolumes: false,
+  project: 'p', goal: 'up', services: [], networks: [], volumes: [], recreate: 'diverged', requested: [], knownServices: [], removeOrphans: false, removeVolumes: false,
 };
 const container = (status: ObservedContainer['status'], extra: Partial<ObservedContainer> = {}): ObservedContainer => ({
   name: 'p-db-1', service: 'db', number: 1, configHash: 'h', status, restartCount: 0, ...extra,

@@ -5,6 +5,8 @@ import { EMPTY_OBSERVED, type LoopState } from '../../../src/reconcile/loop-stat
 
 const service = (name: string): DesiredService => ({
   name,
+  goal: 'running',
+  since: 0,
   configHash: 'h',
   replicas: 1,
   image: 'busybox',
@@ -34,8 +36,8 @@ function state(statuses: Record<string, ServiceStatus>, options: { containers?: 
       networks: [],
       volumes: [],
       recreate: 'diverged',
+      requested: Object.keys(statuses),
       knownServices: Object.keys(statuses),
-      since: 0,
       removeOrphans: false,
       removeVolumes: false,
     },

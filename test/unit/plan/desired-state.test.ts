@@ -24,7 +24,7 @@ test('up of one service brings its dependencies along, in project order', (t) =>
       cache: { image: 'redis' },
       web: { image: 'nginx', depends_on: { db: { condition: 'service_healthy', required: true } } },
     }),
-    { goal: 'up', services: ['web'], since: 0 },
+    { command: 'up', services: ['web'], since: 0 },
   );
   t.deepEqual(
     desired.services.map((s) => s.name),
@@ -35,14 +35,14 @@ test('up of one service brings its dependencies along, in project order', (t) =>
 });
 
 test('a service without image runs the image compose would build for it', (t) => {
-  const desired = desiredStateFromProject(project({ app: { build: { context: '.' } } }), { goal: 'up', since: 0 });
+  const desired = desiredStateFromProject(project({ app: { build: { context: '.' } } }), { command: 'up', since: 0 });
   t.like(desired.services[0], { image: 'shop-app', buildable: true, pullPolicy: 'missing' });
 });
 
 test('scale, deploy.replicas and the default of one replica', (t) => {
   const desired = desiredStateFromProject(
     project({ a: { image: 'x', scale: 3 }, b: { image: 'x', deploy: { replicas: 2 } }, c: { image: 'x' } }),
-    { goal: 'up', since: 0 },
+    { command: 'up', since: 0 },
   );
   t.deepEqual(
     desired.services.map((s) => s.replicas),
@@ -52,9 +52,9 @@ test('scale, deploy.replicas and the default of one replica', (t) => {
 
 test('--force-recreate salts every hash per run; without it the hash is the config hash', (t) => {
   const p = project({ a: { image: 'x' } });
-  const plain = desiredStateFromProject(p, { goal: 'up', since: 0 }).services[0]?.configHash;
-  const forced1 = desiredStateFromProject(p, { goal: 'up', since: 0, recreate: 'force', runId: 'r1' }).services[0]?.configHash;
-  const forced2 = desiredStateFromProject(p, { goal: 'up', since: 0, recreate: 'force', runId: 'r2' }).services[0]?.configHash;
+  const plain = desiredStateFromProject(p, { command: 'up', since: 0 }).services[0]?.configHash;
+  const forced1 = desiredStateFromProject(p, { command: 'up', since: 0, recreate: 'force', runId: 'r1' }).services[0]?.configHash;
+  const forced2 = desiredStateFromProject(p, { command: 'up', since: 0, recreate: 'force', runId: 'r2' }).services[0]?.configHash;
   t.not(plain, forced1);
   t.not(forced1, forced2);
 });
@@ -66,7 +66,7 @@ test('network_mode service: and volumes_from make the container wait for the oth
       data: { image: 'x' },
       app: { image: 'x', network_mode: 'service:vpn', volumes_from: ['data:ro'] },
     }),
-    { goal: 'up', since: 0 },
+    { command: 'up', since: 0 },
   );
   t.deepEqual(desired.services[2]?.createAfter, ['vpn', 'data']);
 });
@@ -80,7 +80,7 @@ test('healthchecks: own test, NONE and disable, or the image HEALTHCHECK', (t) =
       d: { image: 'checked' },
       e: { image: 'plain' },
     }),
-    { goal: 'up', since: 0, imageHasHealthcheck: (image) => image === 'checked' },
+    { command: 'up', since: 0, imageHasHealthcheck: (image) => image === 'checked' },
   );
   t.deepEqual(
     desired.services.map((s) => s.hasHealthcheck),
@@ -97,7 +97,7 @@ test('external networks and volumes are not managed', (t) => {
         volumes: { data: { name: 'shop_data' }, shared: { name: 'shared', external: true } },
       },
     ),
-    { goal: 'down', since: 0 },
+    { command: 'down', since: 0 },
   );
   t.deepEqual(desired.networks, ['shop_default']);
   t.deepEqual(desired.volumes, ['shop_data']);

@@ -9,6 +9,7 @@ import type {
   ObservedContainer,
   ObservedState,
   PullPolicy,
+  ServiceGoal,
 } from '../../../src/plan/plan-types.js';
 import { parseRestartPolicy } from '../../../src/plan/restart-policy.js';
 
@@ -22,6 +23,11 @@ interface ServiceShorthand {
   healthcheck?: boolean;
   after?: string[];
   container_name?: string;
+  /** Default: from the project goal (up → running, stop → stopped, down → removed). */
+  goal?: ServiceGoal;
+  /** Default: the desired `since`. */
+  since?: number;
+  restart_started_before?: number;
   depends_on?: Record<string, string | { condition?: string; required?: boolean; restart?: boolean }>;
 }
 
@@ -36,17 +42,19 @@ export function parseGoldenCase(raw: Record<string, unknown>): GoldenCase {
   const o = (raw.observed ?? {}) as Record<string, unknown>;
   const project = (d.project as string | undefined) ?? 'p';
   const serviceMap = (d.services ?? {}) as Record<string, ServiceShorthand | null>;
-  const services = Object.entries(serviceMap).map(([name, s]) => desiredService(name, s ?? {}));
+  const goal = (d.goal as DesiredState['goal'] | undefined) ?? 'up';
+  const defaults = { goal: SERVICE_GOAL_OF[goal], since: (d.since as number | undefined) ?? 0 };
+  const services = Object.entries(serviceMap).map(([name, s]) => desiredService(name, s ?? {}, defaults));
   const hashes = new Map(services.map((s) => [s.name, s.configHash]));
   const desired: DesiredState = {
     project,
-    goal: (d.goal as DesiredState['goal'] | undefined) ?? 'up',
+    goal,
     services,
+    requested: (d.requested as string[] | undefined) ?? services.map((s) => s.name),
     networks: (d.networks as string[] | undefined) ?? [`${project}_default`],
     volumes: (d.volumes as string[] | undefined) ?? [],
     recreate: (d.recreate as DesiredState['recreate'] | undefined) ?? 'diverged',
     knownServices: (d.known as string[] | undefined) ?? services.map((s) => s.name),
-    since: (d.since as number | undefined) ?? 0,
     removeOrphans: (d.remove_orphans as boolean | undefined) ?? false,
     removeVolumes: (d.remove_volumes as boolean | undefined) ?? false,
   };
@@ -63,7 +71,9 @@ export function parseGoldenCase(raw: Record<string, unknown>): GoldenCase {
   return { desired, observed, now: (raw.now as number | undefined) ?? 1_000_000 };
 }
 
-function desiredService(name: string, s: ServiceShorthand): DesiredService {
+const SERVICE_GOAL_OF: Record<DesiredState['goal'], ServiceGoal> = { up: 'running', stop: 'stopped', down: 'removed' };
+
+function desiredService(name: string, s: ServiceShorthand, defaults: { goal: ServiceGoal; since: number }): DesiredService {
   const dependsOn: DependencyCondition[] = Object.entries(s.depends_on ?? {}).map(([service, value]) => {
     const long = typeof value === 'string' ? { condition: value } : value;
     return {
@@ -75,6 +85,9 @@ function desiredService(name: string, s: ServiceShorthand): DesiredService {
   });
   return {
     name,
+    goal: s.goal ?? defaults.goal,
+    since: s.since ?? defaults.since,
+    ...(s.restart_started_before !== undefined ? { restartStartedBefore: s.restart_started_before } : {}),
     configHash: s.hash ?? `h-${name}`,
     replicas: s.replicas ?? 1,
     image: s.image ?? 'busybox',

@@ -4,7 +4,7 @@ import { applyEvent, EMPTY_OBSERVED, type LoopState } from '../../../src/reconci
 
 const created: ObservedContainer = { name: 'p-job-1', service: 'job', number: 1, configHash: 'h', status: 'created', restartCount: 0 };
 const state: LoopState = {
-  desired: { project: 'p', goal: 'up', services: [], networks: [], volumes: [], recreate: 'diverged', knownServices: [], since: 0, removeOrphans: false, removeVolumes: false },
+  desired: { project: 'p', goal: 'up', services: [], networks: [], volumes: [], recreate: 'diverged', requested: [], knownServices: [], removeOrphans: false, removeVolumes: false },
   observed: { ...EMPTY_OBSERVED, containers: [created], inFlight: ['container:p-job-1'] },
   decision: undefined,
   launch: [],

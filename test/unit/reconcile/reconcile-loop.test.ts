@@ -12,6 +12,8 @@ import type { SimulatedBehaviour } from './simulated-runtime.js';
 function service(name: string, extra: Partial<DesiredService> = {}): DesiredService {
   return {
     name,
+    goal: 'running',
+    since: 0,
     configHash: `h-${name}`,
     replicas: 1,
     image: 'busybox',
@@ -29,12 +31,13 @@ function desired(services: DesiredService[], goal: DesiredState['goal'] = 'up'):
   return {
     project: 'p',
     goal,
-    services,
+    // Each service takes the project's goal, as a whole-project request gives it.
+    services: services.map((s) => ({ ...s, goal: goal === 'up' ? s.goal : goal === 'stop' ? 'stopped' : 'removed' })),
     networks: ['p_default'],
     volumes: [],
     recreate: 'diverged',
+    requested: services.map((s) => s.name),
     knownServices: services.map((s) => s.name),
-    since: 0,
     removeOrphans: false,
     removeVolumes: false,
   };
