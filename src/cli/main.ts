@@ -5,6 +5,7 @@ import type { CommandContext } from './command-context.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
+import { registerLifecycleCommands } from './commands/lifecycle.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerProjectViewCommands } from './commands/project-view.js';
 import { registerRegistryCommands } from './commands/registry.js';
@@ -34,6 +35,7 @@ export function buildProgram(context: CommandContext): Command {
   registerRegistryCommands(program, context);
   registerNetworkCommands(program, context);
   registerStackCommands(program, context);
+  registerLifecycleCommands(program, context);
   registerProjectViewCommands(program, context);
   registerDaemonCommands(program, context);
   program

@@ -21,8 +21,12 @@ export async function connectStackEngine(context: CommandContext): Promise<Stack
     });
   return {
     up: (project, options, hooks) => call('up', { project, options }, hooks),
+    start: (project, options, hooks) => call('start', { project, options }, hooks),
+    restart: (project, options, hooks) => call('restart', { project, options }, hooks),
     stop: (project, options, hooks) => call('stop', { project, options }, hooks),
+    rm: (project, options, hooks) => call('rm', { project, options }, hooks),
     down: (project, options, hooks) => call('down', { project, options }, hooks),
+    signal: (project, services, command) => client.call<string[]>('signal', { project, services, command }),
     close: () => client.close(),
   };
 }

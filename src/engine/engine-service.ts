@@ -2,16 +2,24 @@
 import type { DaemonHandler } from '../daemon/daemon-server.js';
 import { UserError } from '../errors.js';
 import type { Project } from '../spec/model.js';
-import type { DownOptions, Engine, RequestHooks, UpOptions } from './engine.js';
+import type { ContainerSignal } from './container-signals.js';
+import type { DownOptions, Engine, RemoveOptions, RequestHooks, ServicesOptions, UpOptions } from './engine.js';
 import type { RequestOutcome } from './request-outcome.js';
 
-/** What `berth up|stop|down` need of an engine, in-process or in berthd. */
+/** What the stack commands (`up`, `start`, `stop`, `down`, `kill`...) need of an engine, in-process or in berthd. */
 export interface StackEngine {
   up(project: Project, options: UpOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
-  stop(project: Project, options: { services?: readonly string[]; stopTimeoutMs?: number }, hooks?: RequestHooks): Promise<RequestOutcome>;
+  start(project: Project, options: ServicesOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
+  restart(project: Project, options: ServicesOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
+  stop(project: Project, options: ServicesOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
+  rm(project: Project, options: RemoveOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
   down(project: Project, options: DownOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
+  signal(projectName: string, services: readonly string[], command: ContainerSignal): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** The requests that take a project model and options, and answer with an outcome. */
+const PROJECT_REQUESTS = ['up', 'start', 'restart', 'stop', 'rm', 'down'] as const;
 
 interface StackParams<O> {
   project: Project;
@@ -42,18 +50,19 @@ function progressEmitter(emit: (event: unknown) => void): RequestHooks['onState'
  * `engine` gives it (opened on first use, so berthd answers before its drivers are up).
  */
 export function engineHandlers(engine: () => Promise<Engine>): Record<string, DaemonHandler> {
-  return {
-    up: async (params, call) => {
-      const { project, options } = stackParams<UpOptions>(params);
-      return (await engine()).up(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
-    },
-    stop: async (params, call) => {
-      const { project, options } = stackParams<{ services?: string[]; stopTimeoutMs?: number }>(params);
-      return (await engine()).stop(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
-    },
-    down: async (params, call) => {
-      const { project, options } = stackParams<DownOptions>(params);
-      return (await engine()).down(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
-    },
+  const handlers: Record<string, DaemonHandler> = {};
+  for (const method of PROJECT_REQUESTS) {
+    handlers[method] = async (params, call) => {
+      const { project, options } = stackParams<never>(params);
+      return (await engine())[method](project, options ?? {}, { onState: progressEmitter(call.emit), signal: call.signal });
+    };
+  }
+  handlers.signal = async (params) => {
+    const value = params as { project?: unknown; services?: unknown; command?: ContainerSignal } | null;
+    if (typeof value?.project !== 'string' || !Array.isArray(value.services) || typeof value.command?.kind !== 'string') {
+      throw new UserError('the signal request needs a project name, services and a command');
+    }
+    return (await engine()).signal(value.project, value.services as string[], value.command);
   };
+  return handlers;
 }

@@ -1,5 +1,5 @@
 // A compose project on private state roots, driven through the CLI in-process (berthd started on demand), torn down after.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -44,6 +44,11 @@ export async function cliFixture(t: ExecutionContext, compose: string, label = '
     return { code, stdout, stderr };
   };
   t.teardown(async () => {
+    if (!t.passed) {
+      // What berthd saw is the first thing to read when a stack test fails.
+      const log = await readFile(path.join(paths.root, 'berthd.log'), 'utf8').catch(() => '(no berthd.log)');
+      t.log(`berthd.log (last 40 lines):\n${log.split('\n').slice(-40).join('\n')}`);
+    }
     await invoke(['-f', file, 'down', '-v', '-t', '0']).catch(() => undefined);
     await stopDaemon(paths).catch((error: unknown) => t.log(`stop berthd: ${String(error)}`));
     await removeEmptyCgroupParent('berth');

@@ -23,6 +23,8 @@ interface UpOptions {
   color: boolean;
   logPrefix: boolean;
   timestamps?: boolean;
+  deps: boolean;
+  start: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -48,6 +50,8 @@ export function registerStackCommands(program: Command, context: CommandContext,
     .addOption(new Option('--pull <policy>', 'pull images first').choices(['always', 'missing', 'never']))
     .option('-t, --timeout <seconds>', 'grace period for containers stopped on the way (recreate, scale)')
     .option('--scale <service=n>', 'run n replicas of a service (repeatable; overrides scale:)', collect, [])
+    .option('--no-deps', "don't start the services the named ones depend on, nor wait for them")
+    .option('--no-start', "create the containers but don't start them")
     .option('--no-color', 'attached: produce monochrome output')
     .option('--no-log-prefix', "attached: don't print the container name before each line")
     .option('--timestamps', 'attached: show timestamps')
@@ -63,6 +67,7 @@ Examples:
     )
     .action(async (services: string[], options: UpOptions, command: Command) => {
       if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
+      if (!options.start && options.wait) throw new UserError('--no-start and --wait cannot be used together');
       const { project } = await loadCommandProject(command, context, services);
       const scaled = withScale(project, options.scale);
       const engine = await connectStackEngine(context);
@@ -71,6 +76,8 @@ Examples:
           scaled,
           {
             services,
+            noDeps: !options.deps,
+            noStart: !options.start,
             recreate: options.forceRecreate ? 'force' : options.recreate ? 'diverged' : 'never',
             removeOrphans: options.removeOrphans,
             pull: options.pull === 'if_not_present' ? 'missing' : options.pull,
@@ -81,7 +88,7 @@ Examples:
           { onState: progress() },
         );
         requireSuccess(outcome, 'up');
-        if (options.detach || options.wait) return;
+        if (options.detach || options.wait || !options.start) return;
         const code = await attachToStack(engine, scaled, context, { services, noColor: !options.color, noLogPrefix: !options.logPrefix, timestamps: options.timestamps, signal: hooks.signal });
         if (code !== 0) throw new CommandExit(code);
       } finally {
