@@ -7,6 +7,7 @@ import { type StatePaths, statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
 import { Engine } from '../../engine/engine.js';
 import { engineHandlers } from '../../engine/engine-service.js';
+import { leaseHandlers } from '../../engine/owner-lease.js';
 
 /** `daemon status` when no daemon runs, as service managers report it (LSB "program is not running"). */
 export const DAEMON_NOT_RUNNING_EXIT_CODE = 3;
@@ -24,7 +25,7 @@ export function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonO
     const opened = await engine?.catch(() => undefined);
     await opened?.close();
   };
-  return Promise.resolve({ handlers: engineHandlers(openEngine), onClose });
+  return Promise.resolve({ handlers: { ...engineHandlers(openEngine), ...leaseHandlers(openEngine) }, onClose });
 }
 
 /** `1h2m3s`, `4m5s`, `6s`. */
