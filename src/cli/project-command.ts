@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { RequestOutcome } from '../engine/request-outcome.js';
 import { UserError } from '../errors.js';
 import { loadProject, type LoadedProject } from '../spec/load-project.js';
+import { selectServices } from '../spec/profiles.js';
 import type { CommandContext } from './command-context.js';
 import { type GlobalOptions, toLoadOptions } from './global-options.js';
 import { reportWarnings } from './report.js';
@@ -14,7 +15,11 @@ export async function loadCommandProject(command: Command, context: CommandConte
   for (const service of services) {
     if (!loaded.project.services[service]) throw new UserError(`no such service: ${service}`, { hint: `services: ${Object.keys(loaded.project.services).join(', ')}` });
   }
-  return loaded;
+  if (services.length === 0) return loaded;
+  // The engine gets every enabled service (the named ones' profiles count as enabled) and selects on
+  // its own: its session keeps looking after the services a command does not name.
+  const profiles = [...new Set([...loaded.profiles, ...services.flatMap((name) => loaded.project.services[name]?.profiles ?? [])])];
+  return { ...loaded, project: selectServices(loaded.project, { profiles, explicitServices: [] }), profiles };
 }
 
 /** `-t/--timeout` seconds → milliseconds. */

@@ -187,6 +187,8 @@ async function connectIfRunning(socketPath: string): Promise<{ client: DaemonCli
     return { client, ping };
   } catch (error) {
     await client.close();
+    // A daemon killed a moment ago may still accept a connection, then reset it as it dies: nobody runs.
+    if (error instanceof SystemError && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return undefined;
     if (error instanceof DOMException && error.name === 'TimeoutError') {
       throw new SystemError(`berthd at ${socketPath} does not answer within ${PING_TIMEOUT_MS} ms`, 'ping berthd', 'ETIMEDOUT');
     }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DesiredState, PullPolicy } from '../plan/plan-types.js';
-import { mergeDesired } from '../plan/desired-merge.js';
+import { mergeDesired, resumedDesired } from '../plan/desired-merge.js';
 import { desiredStateFromProject, type DesiredStateRequest, imageOf, type StackCommand } from '../plan/desired-state.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 import type { Project } from '../spec/model.js';
@@ -17,6 +17,7 @@ import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './eng
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
 import { ProjectSession } from './project-session.js';
+import { readSessionRecord, readSessionRecords, removeSessionRecord, writeSessionRecord } from './session-record.js';
 import { outcomeOf, progressSnapshot, type ProgressSnapshot, type RequestOutcome, settled, upStarted, waitFinished } from './request-outcome.js';
 
 export interface UpOptions {
@@ -148,11 +149,35 @@ export class Engine {
     const desired = await this.desired(project, 'down', [], { removeOrphans: options.removeOrphans, removeVolumes: options.volumes });
     try {
       const state = await this.run(project, desired, settled, options.stopTimeoutMs, hooks);
-      return outcomeOf(state, { requireHealthy: false });
+      const outcome = outcomeOf(state, { requireHealthy: false });
+      // A down that did not finish stays recorded: a restarted berthd goes on with it.
+      if (outcome.ok) await removeSessionRecord(this.drivers.paths, project.name);
+      return outcome;
     } finally {
       this.sessions.get(project.name)?.close();
       this.sessions.delete(project.name);
     }
+  }
+
+  /**
+   * berthd's start: take up every recorded session this engine does not run yet, so restart policies,
+   * probes and names work again (see `resumedDesired`). Returns the projects taken up.
+   */
+  async resume(onError: (project: string, error: unknown) => void = () => undefined): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const { project, desired } of await readSessionRecords(this.drivers.paths, (file, error) => onError(file, error))) {
+      if (this.sessions.has(project.name)) continue;
+      try {
+        await this.withProjectLock(project.name, async () => {
+          if (this.sessions.has(project.name)) return;
+          this.sessions.set(project.name, await ProjectSession.open(this.drivers, this.dns, project, resumedDesired(desired, Date.now())));
+        });
+        resumed.push(project.name);
+      } catch (error) {
+        onError(project.name, error);
+      }
+    }
+    return resumed;
   }
 
   /** `kill`, `pause`, `unpause` of the services' containers (all when empty); returns the containers acted on. */
@@ -225,13 +250,14 @@ export class Engine {
     hooks: RequestHooks,
     timeoutMs?: number,
   ): Promise<LoopState> {
-    const lockDir = path.join(this.drivers.paths.run, 'locks');
-    await ensureDirectory(lockDir, 0o700);
-    return withFileLock(path.join(lockDir, `project-${project.name}.lock`), async () => {
+    return this.withProjectLock(project.name, async () => {
       let session = this.sessions.get(project.name);
       const isNew = session === undefined;
-      // Services this request does not name keep what earlier requests asked of them.
-      const merged = mergeDesired(session?.desired, desired);
+      // Services this request does not name keep what earlier requests asked of them (in berthd's
+      // memory, or on disk when this engine has not met the project yet).
+      const earlier = session?.desired ?? (await readSessionRecord(this.drivers.paths, project.name))?.desired;
+      const merged = mergeDesired(earlier, desired);
+      await writeSessionRecord(this.drivers.paths, { project, desired: merged });
       if (!session) {
         session = await ProjectSession.open(this.drivers, this.dns, project, merged);
         this.sessions.set(project.name, session);
@@ -248,7 +274,14 @@ export class Engine {
       } finally {
         progress?.unsubscribe();
       }
-    }, PROJECT_LOCK_WAIT_MS);
+    });
+  }
+
+  /** A per-project lock serialises engines (two `up`s of one project, in berthd and in-process). */
+  private async withProjectLock<T>(projectName: string, run: () => Promise<T>): Promise<T> {
+    const lockDir = path.join(this.drivers.paths.run, 'locks');
+    await ensureDirectory(lockDir, 0o700);
+    return withFileLock(path.join(lockDir, `project-${projectName}.lock`), run, PROJECT_LOCK_WAIT_MS);
   }
 }
 

@@ -74,6 +74,7 @@ async function observedContainer(drivers: EngineDrivers, container: IndexedConta
     // A running container keeps the health it had; probes start again and update it.
     health: running ? health?.status : undefined,
     startedAt: record.startedAt !== undefined ? Date.parse(record.startedAt) : undefined,
+    finishedAt: status.finishedAt,
     restartCount: engineRecord.restartCount,
     lastBackoffMs: engineRecord.lastBackoffMs,
     stoppedByUser: record.stopRequested === true,

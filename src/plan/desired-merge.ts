@@ -19,3 +19,19 @@ export function mergeDesired(previous: DesiredState | undefined, next: DesiredSt
   const anyActive = services.some((service) => service.goal === 'running' || service.goal === 'created');
   return { ...next, services, goal: anyActive ? 'up' : next.goal };
 }
+
+/**
+ * The goal a restarted berthd takes a session up again with, as dockerd treats containers when it
+ * starts: `always` services run again even if stopped by hand; every other service keeps its goal,
+ * and its restart policy judges the exits that happened meanwhile (`unless-stopped` skips those
+ * stopped by hand). No request waits on it.
+ */
+export function resumedDesired(desired: DesiredState, now: number): DesiredState {
+  const services = desired.services.map((service): DesiredService =>
+    service.restart.kind === 'always' && service.goal !== 'removed' && service.goal !== 'created'
+      ? { ...service, goal: 'running', since: now, restartStartedBefore: undefined }
+      : { ...service, restartStartedBefore: undefined },
+  );
+  const anyActive = services.some((service) => service.goal === 'running' || service.goal === 'created');
+  return { ...desired, services, requested: [], goal: desired.goal === 'down' ? 'down' : anyActive ? 'up' : desired.goal };
+}

@@ -1,5 +1,5 @@
 // The container driver: create (bundle + conmon + runc create), start, stop, kill, pause, resume, delete, inspect.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/media-types.js';
@@ -46,9 +46,19 @@ export interface ContainerStatus {
   pid?: number | undefined;
   exitCode?: number | undefined;
   oomKilled: boolean;
+  /** When it exited (ms since the epoch): the time conmon wrote its exit file. */
+  finishedAt?: number | undefined;
 }
 
 const DEFAULT_GRACE_MS = 10_000;
+
+async function modifiedAt(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
 
 async function readText(file: string): Promise<string> {
   try {
@@ -235,7 +245,7 @@ export class ContainerRuntime {
   private async statusOf(record: ContainerRecord, files: ContainerFiles): Promise<ContainerStatus> {
     const exit = await readExitFile(files.exitFile);
     const oomKilled = exit !== undefined && (await this.oomMarked(files));
-    if (exit) return { record, state: 'exited', exitCode: exit.exitCode, oomKilled };
+    if (exit) return { record, state: 'exited', exitCode: exit.exitCode, oomKilled, finishedAt: await modifiedAt(files.exitFile) };
     // Fast path, no runc process: the init pid is still the one we started (same start time).
     if (record.pid !== undefined && record.pidStartTime !== undefined && (await processStartTime(record.pid)) === record.pidStartTime) {
       const state = record.paused ? 'paused' : record.startedAt ? 'running' : 'created';

@@ -7,6 +7,7 @@ import { type StatePaths, statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
 import { Engine } from '../../engine/engine.js';
 import { engineHandlers } from '../../engine/engine-service.js';
+import { readSessionRecords } from '../../engine/session-record.js';
 import { leaseHandlers } from '../../engine/owner-lease.js';
 
 /** `daemon status` when no daemon runs, as service managers report it (LSB "program is not running"). */
@@ -25,7 +26,20 @@ export function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonO
     const opened = await engine?.catch(() => undefined);
     await opened?.close();
   };
+  void resumeRecordedSessions(paths, openEngine);
   return Promise.resolve({ handlers: { ...engineHandlers(openEngine), ...leaseHandlers(openEngine) }, onClose });
+}
+
+/** Projects an earlier berthd looked after are taken up again at once: their restart policies must not wait for a command. */
+async function resumeRecordedSessions(paths: StatePaths, openEngine: () => Promise<Engine>): Promise<void> {
+  const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} berthd[${process.pid}]: ${line}\n`);
+  if ((await readSessionRecords(paths)).length === 0) return;
+  try {
+    const resumed = await (await openEngine()).resume((project, error) => log(`resuming ${project} failed: ${error instanceof Error ? error.message : String(error)}`));
+    if (resumed.length > 0) log(`resumed ${resumed.join(', ')}`);
+  } catch (error) {
+    log(`resuming sessions failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** `1h2m3s`, `4m5s`, `6s`. */

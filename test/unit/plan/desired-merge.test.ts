@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mergeDesired } from '../../../src/plan/desired-merge.js';
+import { mergeDesired, resumedDesired } from '../../../src/plan/desired-merge.js';
 import { desiredStateFromProject, type StackCommand } from '../../../src/plan/desired-state.js';
 import type { Project } from '../../../src/spec/model.js';
 import { projectMeta } from '../../../src/spec/model.js';
@@ -53,4 +53,13 @@ test('restart marks only the named services, which keep running', (t) => {
   const merged = mergeDesired(request('up', [], 10), request('restart', ['db'], 40));
   t.like(merged.services.find((s) => s.name === 'db'), { goal: 'running', restartStartedBefore: 40 });
   t.is(merged.services.find((s) => s.name === 'web')?.restartStartedBefore, undefined);
+});
+
+test('a resumed session runs always services again, stopped by hand or not, and leaves the others their goal', (t) => {
+  const stoppedAll = mergeDesired(request('up', [], 10), request('stop', [], 20));
+  const resumed = resumedDesired(stoppedAll, 99);
+  t.deepEqual(goals(resumed), ['db:running@99', 'web:stopped@20', 'worker:stopped@20']);
+  t.deepEqual(resumed.requested, []);
+  t.is(resumed.goal, 'up');
+  t.is(resumedDesired(request('down', [], 30), 99).goal, 'down');
 });
