@@ -1,6 +1,7 @@
-// The options every compose command shares (-f, -p, --project-directory, --env-file, --profile).
-import type { Command } from 'commander';
+// The options every compose command shares (-f, -p, --project-directory, --env-file, --profile, --progress, --ansi).
+import { type Command, Option } from 'commander';
 import type { LoadProjectOptions } from '../spec/load-project.js';
+import { ANSI_MODES, type AnsiMode, PROGRESS_MODES, type ProgressMode } from './progress/progress-reporter.js';
 
 export interface GlobalOptions {
   file: string[];
@@ -9,6 +10,8 @@ export interface GlobalOptions {
   envFile: string[];
   profile: string[];
   debug?: boolean;
+  progress?: ProgressMode;
+  ansi?: AnsiMode;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -38,6 +41,10 @@ export function addGlobalOptions(program: Command): Command {
       collect,
       [],
     )
+    .addOption(
+      new Option('--progress <mode>', 'how up, stop and down show progress on stderr (auto: tty on a terminal, else plain)').choices(PROGRESS_MODES),
+    )
+    .addOption(new Option('--ansi <when>', 'control characters and colour (auto: on a terminal, unless NO_COLOR is set)').choices(ANSI_MODES))
     .option('--debug', 'show stack traces and internal detail (also BERTH_DEBUG=1)');
 }
 

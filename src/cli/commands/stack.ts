@@ -7,7 +7,9 @@ import type { CommandContext } from '../command-context.js';
 import { loadCommandProject, parseSeconds, requireSuccess } from '../project-command.js';
 import { connectStackEngine } from '../stack-engine-client.js';
 import { attachToStack } from '../attached-up.js';
-import { progressPrinter } from '../progress-lines.js';
+import type { GlobalOptions } from '../global-options.js';
+import { progressReporter } from '../progress/progress-reporter.js';
+import type { ProgressVerb } from '../progress/progress-rows.js';
 import { CommandExit } from '../report.js';
 
 interface UpOptions {
@@ -35,7 +37,7 @@ export interface StackCommandHooks {
 }
 
 export function registerStackCommands(program: Command, context: CommandContext, hooks: StackCommandHooks = {}): void {
-  const progress = () => progressPrinter((line) => context.stderr.write(line));
+  const progress = (command: Command, verb: ProgressVerb) => progressReporter(command.optsWithGlobals<GlobalOptions>(), context, verb);
 
   program
     .command('up')
@@ -70,6 +72,7 @@ Examples:
       if (!options.start && options.wait) throw new UserError('--no-start and --wait cannot be used together');
       const { project } = await loadCommandProject(command, context, services);
       const scaled = withScale(project, options.scale);
+      const reporter = progress(command, 'up');
       const engine = await connectStackEngine(context);
       try {
         const outcome = await engine.up(
@@ -85,13 +88,15 @@ Examples:
             waitTimeoutMs: options.waitTimeout !== undefined ? parseSeconds(options.waitTimeout, '--wait-timeout') : undefined,
             stopTimeoutMs: options.timeout !== undefined ? parseSeconds(options.timeout, '--timeout') : undefined,
           },
-          { onState: progress() },
+          { onState: reporter.onState },
         );
+        await reporter.finish(outcome);
         requireSuccess(outcome, 'up');
         if (options.detach || options.wait || !options.start) return;
         const code = await attachToStack(engine, scaled, context, { services, noColor: !options.color, noLogPrefix: !options.logPrefix, timestamps: options.timestamps, signal: hooks.signal });
         if (code !== 0) throw new CommandExit(code);
       } finally {
+        await reporter.finish();
         await engine.close();
       }
     });
@@ -103,15 +108,18 @@ Examples:
     .option('-t, --timeout <seconds>', 'grace period before SIGKILL (default: each service’s stop_grace_period, 10 s)')
     .action(async (services: string[], options: { timeout?: string }, command: Command) => {
       const { project } = await loadCommandProject(command, context, services);
+      const reporter = progress(command, 'stop');
       const engine = await connectStackEngine(context);
       try {
         const outcome = await engine.stop(
           project,
           { services, ...(options.timeout !== undefined ? { stopTimeoutMs: parseSeconds(options.timeout, '--timeout') } : {}) },
-          { onState: progress() },
+          { onState: reporter.onState },
         );
+        await reporter.finish(outcome);
         requireSuccess(outcome, 'stop');
       } finally {
+        await reporter.finish();
         await engine.close();
       }
     });
@@ -132,6 +140,7 @@ Examples:
     )
     .action(async (options: { volumes?: boolean; removeOrphans?: boolean; timeout?: string }, command: Command) => {
       const { project } = await loadCommandProject(command, context);
+      const reporter = progress(command, 'down');
       const engine = await connectStackEngine(context);
       try {
         const outcome = await engine.down(
@@ -141,10 +150,12 @@ Examples:
             removeOrphans: options.removeOrphans,
             stopTimeoutMs: options.timeout !== undefined ? parseSeconds(options.timeout, '--timeout') : undefined,
           },
-          { onState: progress() },
+          { onState: reporter.onState },
         );
+        await reporter.finish(outcome);
         requireSuccess(outcome, 'down');
       } finally {
+        await reporter.finish();
         await engine.close();
       }
     });
