@@ -17,9 +17,9 @@ function fakeClock(): WaitClock & { sleeps: number[] } {
 }
 
 function probe(answers: (look: number) => ProbeResult, extra: Partial<ReadinessProbe> = {}): ReadinessProbe & { looks: number } {
-  const state = {
+  const state: ReadinessProbe & { looks: number } = {
     looks: 0,
-    check: () => Promise.resolve(answers(++state.looks)),
+    check: (): Promise<ProbeResult> => Promise.resolve(answers(++state.looks)),
     ...extra,
   };
   return state;

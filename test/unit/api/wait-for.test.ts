@@ -58,6 +58,6 @@ test('a plan names services of the project; lists get indexed key paths', (t) =>
   t.deepEqual([...conditions.keys()], ['db', 'web']);
   t.is(conditions.get('db')?.length, 2);
   t.throws(() => toWaitConditions({ cache: 'healthy' }, ['db', 'web']), { message: 'no such service: cache', instanceOf: UserError });
-  const error = t.throws(() => toWaitConditions({ db: ['healthy', { port: 'x' }] }, ['db']));
+  const error = t.throws(() => toWaitConditions({ db: ['healthy', { port: 'x' as unknown as number }] }, ['db']));
   t.is((error as UserError).keyPath, 'wait.db[1].port');
 });
