@@ -6,6 +6,7 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerLifecycleCommands } from './commands/lifecycle.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerProjectViewCommands } from './commands/project-view.js';
 import { registerRegistryCommands } from './commands/registry.js';
@@ -36,6 +37,7 @@ export function buildProgram(context: CommandContext): Command {
   registerNetworkCommands(program, context);
   registerStackCommands(program, context);
   registerLifecycleCommands(program, context);
+  registerRunCommand(program, context);
   registerProjectViewCommands(program, context);
   registerDaemonCommands(program, context);
   program

@@ -2,6 +2,7 @@
 import { ensureDaemon } from '../daemon/daemon-process.js';
 import { Engine } from '../engine/engine.js';
 import type { StackEngine } from '../engine/engine-service.js';
+import type { OneOffContainer } from '../engine/one-off.js';
 import type { ProgressSnapshot, RequestOutcome } from '../engine/request-outcome.js';
 import { statePathsFromEnv } from '../state/paths.js';
 import type { CommandContext } from './command-context.js';
@@ -14,8 +15,8 @@ export async function connectStackEngine(context: CommandContext): Promise<Stack
   const paths = statePathsFromEnv(context.env);
   if (context.env['BERTH_NO_DAEMON'] === '1') return Engine.open(paths, { env: context.env });
   const { client } = await ensureDaemon(paths, { env: context.env });
-  const call = (method: string, params: unknown, hooks: { onState?: ((state: ProgressSnapshot) => void) | undefined; signal?: AbortSignal | undefined } = {}): Promise<RequestOutcome> =>
-    client.call<RequestOutcome>(method, params, {
+  const call = <T = RequestOutcome>(method: string, params: unknown, hooks: { onState?: ((state: ProgressSnapshot) => void) | undefined; signal?: AbortSignal | undefined } = {}): Promise<T> =>
+    client.call<T>(method, params, {
       ...(hooks.onState ? { onEvent: (event: unknown) => hooks.onState?.(event as ProgressSnapshot) } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
@@ -27,6 +28,8 @@ export async function connectStackEngine(context: CommandContext): Promise<Stack
     rm: (project, options, hooks) => call('rm', { project, options }, hooks),
     down: (project, options, hooks) => call('down', { project, options }, hooks),
     signal: (project, services, command) => client.call<string[]>('signal', { project, services, command }),
+    runOneOff: (project, options, hooks) => call<OneOffContainer>('runOneOff', { project, options }, hooks),
+    removeOneOff: (project, name) => client.call<boolean>('removeOneOff', { project, options: { name } }),
     close: () => client.close(),
   };
 }

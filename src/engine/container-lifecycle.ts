@@ -20,6 +20,8 @@ export interface CreateRequest {
   readonly number: number;
   readonly name: string;
   readonly configHash: string;
+  /** A `berth run` container: labelled one-off, no service aliases unless asked for. */
+  readonly oneoff?: { readonly serviceAliases: boolean } | undefined;
 }
 
 function serviceConfig(context: ProjectContext, name: string): ServiceConfig {
@@ -53,10 +55,11 @@ export async function createContainer(context: ProjectContext, request: CreateRe
       serviceName: request.service,
       service,
       project,
+      serviceAliases: request.oneoff?.serviceAliases ?? true,
       netnsOf: (target) => netnsOf(context, target),
     });
     undo.push(() => detachContainerNetwork(drivers, id));
-    const identity = { project: project.name, service: request.service, number: request.number, configHash: request.configHash, oneoff: false };
+    const identity = { project: project.name, service: request.service, number: request.number, configHash: request.configHash, oneoff: request.oneoff !== undefined };
     await drivers.runtime.create({
       id,
       name: request.name,

@@ -17,6 +17,8 @@ export interface ContainerNetworkRequest {
   readonly serviceName: string;
   readonly service: ServiceConfig;
   readonly project: Project;
+  /** The service's name and aliases resolve to it (a one-off `run` container answers only to its own names). */
+  readonly serviceAliases?: boolean | undefined;
   /** Finds the netns of another container (`network_mode: service:x` / `container:x`) by service or by name. */
   readonly netnsOf: (target: { service: string } | { container: string }) => Promise<string>;
 }
@@ -106,7 +108,7 @@ function dnsEndpointFor(request: ContainerNetworkRequest, iface: AttachedInterfa
   const { service, project, serviceName } = request;
   const key = Object.keys(service.networks ?? {}).find((k) => networkRealName(project, k) === iface.network);
   const aliases = key !== undefined ? (service.networks?.[key]?.aliases ?? []) : [];
-  const names = [request.name, serviceName, ...aliases, request.id.slice(0, 12)];
+  const names = [request.name, ...(request.serviceAliases === false ? [] : [serviceName, ...aliases]), request.id.slice(0, 12)];
   if (service.hostname !== undefined) names.push(hostname);
   return {
     network: iface.network,

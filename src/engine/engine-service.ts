@@ -3,6 +3,7 @@ import type { DaemonHandler } from '../daemon/daemon-server.js';
 import { UserError } from '../errors.js';
 import type { Project } from '../spec/model.js';
 import type { ContainerSignal } from './container-signals.js';
+import type { OneOffContainer, OneOffRequest } from './one-off.js';
 import type { DownOptions, Engine, RemoveOptions, RequestHooks, ServicesOptions, UpOptions } from './engine.js';
 import type { RequestOutcome } from './request-outcome.js';
 
@@ -15,6 +16,8 @@ export interface StackEngine {
   rm(project: Project, options: RemoveOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
   down(project: Project, options: DownOptions, hooks?: RequestHooks): Promise<RequestOutcome>;
   signal(projectName: string, services: readonly string[], command: ContainerSignal): Promise<string[]>;
+  runOneOff(project: Project, request: OneOffRequest, hooks?: RequestHooks): Promise<OneOffContainer>;
+  removeOneOff(project: Project, name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,15 @@ export function engineHandlers(engine: () => Promise<Engine>): Record<string, Da
       throw new UserError('the signal request needs a project name, services and a command');
     }
     return (await engine()).signal(value.project, value.services as string[], value.command);
+  };
+  handlers.runOneOff = async (params, call) => {
+    const { project, options } = stackParams<OneOffRequest>(params);
+    return (await engine()).runOneOff(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
+  };
+  handlers.removeOneOff = async (params) => {
+    const { project, options } = stackParams<{ name?: unknown }>(params);
+    if (typeof options.name !== 'string') throw new UserError('removeOneOff needs the container name');
+    return (await engine()).removeOneOff(project, options.name);
   };
   return handlers;
 }

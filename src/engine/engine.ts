@@ -17,6 +17,10 @@ import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './eng
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
 import { ProjectSession } from './project-session.js';
+import { ContainerIndex } from './container-index.js';
+import { HealthSupervisor } from './health-supervisor.js';
+import { type OneOffContainer, type OneOffRequest, removeOneOffs, startOneOff } from './one-off.js';
+import type { ProjectContext } from './project-context.js';
 import { readSessionRecord, readSessionRecords, removeSessionRecord, writeSessionRecord } from './session-record.js';
 import { outcomeOf, progressSnapshot, type ProgressSnapshot, type RequestOutcome, settled, upStarted, waitFinished } from './request-outcome.js';
 
@@ -148,6 +152,8 @@ export class Engine {
   async down(project: Project, options: DownOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
     const desired = await this.desired(project, 'down', [], { removeOrphans: options.removeOrphans, removeVolumes: options.volumes });
     try {
+      // `run` containers go too (compose's down includes one-offs): they would keep the networks in use.
+      await this.withProjectLock(project.name, () => removeOneOffs(this.contextFor(project)));
       const state = await this.run(project, desired, settled, options.stopTimeoutMs, hooks);
       const outcome = outcomeOf(state, { requireHealthy: false });
       // A down that did not finish stays recorded: a restarted berthd goes on with it.
@@ -180,6 +186,38 @@ export class Engine {
     return resumed;
   }
 
+  /**
+   * `berth run`: start the services it depends on (unless `noDeps`; the networks and volumes in any
+   * case), then create and start a one-off container of the service. Its exit is the caller's to wait for.
+   */
+  async runOneOff(project: Project, request: OneOffRequest, hooks: RequestHooks = {}): Promise<OneOffContainer> {
+    const service = project.services[request.service];
+    if (!service) throw new UserError(`no such service: ${request.service}`, { hint: `services: ${Object.keys(project.services).join(', ')}` });
+    const dependencies = request.noDeps ? [] : Object.keys(service.depends_on ?? {}).filter((name) => project.services[name] !== undefined);
+    const prepared =
+      dependencies.length > 0
+        ? await this.up(project, { services: dependencies }, hooks)
+        : await this.request(project, 'up', { services: [] }, hooks, settled, { infrastructureOnly: true });
+    if (!prepared.ok) {
+      const reasons = [...prepared.failures.map(({ service: name, reason }) => `${name}: ${reason}`), ...prepared.errors];
+      throw new UserError(`run ${request.service}: its dependencies did not start (${reasons.join('; ')})`, { hint: 'see `berth logs` for what they printed' });
+    }
+    return this.withProjectLock(project.name, () => startOneOff(this.contextFor(project), request));
+  }
+
+  /** Remove a one-off container (`run --rm` once it exited); returns whether there was one. */
+  async removeOneOff(project: Project, name: string): Promise<boolean> {
+    return (await this.withProjectLock(project.name, () => removeOneOffs(this.contextFor(project), name))).length > 0;
+  }
+
+  /** The project's session context, or (no session yet) one good for acting on single containers. */
+  private contextFor(project: Project): ProjectContext {
+    const session = this.sessions.get(project.name);
+    if (session) return session.context;
+    const health = new HealthSupervisor(this.drivers.runtime, () => undefined);
+    return { drivers: this.drivers, project, index: new ContainerIndex(), dns: this.dns, health };
+  }
+
   /** `kill`, `pause`, `unpause` of the services' containers (all when empty); returns the containers acted on. */
   async signal(projectName: string, services: readonly string[], command: ContainerSignal): Promise<string[]> {
     return signalContainers(this.drivers, this.sessions.get(projectName), projectName, services, command);
@@ -191,8 +229,11 @@ export class Engine {
     options: ServicesOptions,
     hooks: RequestHooks,
     done: (state: LoopState) => boolean,
+    { infrastructureOnly = false } = {},
   ): Promise<RequestOutcome> {
-    const desired = await this.desired(project, command, options.services, {});
+    const full = await this.desired(project, command, options.services, {});
+    // Networks and volumes only (`run --no-deps`): no service is part of the request.
+    const desired = infrastructureOnly ? { ...full, services: [], requested: [] } : full;
     const state = await this.run(project, desired, done, options.stopTimeoutMs, hooks);
     return outcomeOf(state, { requireHealthy: false });
   }
