@@ -24,7 +24,7 @@ async function waitForService(service: string, conditions: readonly WaitConditio
       if (result.ready) continue;
       const what = describeCondition(condition);
       return result.timedOut
-        ? `not ${what} within ${Math.round(condition.timeoutMs ?? options.timeoutMs)} ms (last: ${result.detail})`
+        ? `timed out after ${Math.round(condition.timeoutMs ?? options.timeoutMs)} ms waiting for ${what} (last: ${result.detail})`
         : `${result.detail} while waiting for ${what}`;
     } finally {
       probe.close();

@@ -4,7 +4,7 @@ import { ServiceNotReadyError, up } from '../../../src/api/index.js';
 import { hostLinksMatching } from '../../helpers/netns.js';
 import { apiFixture } from './api-fixture.js';
 
-test('up with an object spec: waits for health, a log line, a port and an HTTP status; handles give ip, host port, exec, logs; down removes it all', async (t) => {
+test('up with an object spec and a profile: waits for health, a log line, a port and an HTTP status; handles give ip, host port, exec, logs; down removes it all', async (t) => {
   const { env, daemonCommand, paths, dir } = await apiFixture(t);
   const started = Date.now();
   const stack = await up({
@@ -26,9 +26,12 @@ test('up with an object spec: waits for health, a log line, a port and an HTTP s
           command: ['sh', '-c', 'echo web ready; exec httpd -f -p 8080 -h /www'],
           ports: ['127.0.0.1::8080'],
         },
+        debug: { image: 'busybox', command: ['sleep', '3600'], profiles: ['debug'] },
+        tools: { image: 'busybox', init: true, command: ['sleep', '3600'], profiles: ['tools'] },
       },
       networks: { default: { ipam: { config: [{ subnet: '10.240.70.0/24' }] } } },
     },
+    profiles: ['tools'],
     wait: {
       db: ['healthy', { port: 5432 }],
       web: [{ log: /web ready/ }, { http: { port: 8080, path: '/index.html', status: 200 } }],
@@ -37,7 +40,8 @@ test('up with an object spec: waits for health, a log line, a port and an HTTP s
   t.teardown(() => stack.down());
   t.log(`up took ${Date.now() - started} ms`);
   t.is(stack.projectName, 'api-up');
-  t.deepEqual(stack.services, ['db', 'web']);
+  t.deepEqual(stack.services, ['db', 'tools', 'web']);
+  t.is(stack.service('tools').containers[0]?.state, 'running');
   t.regex(stack.service('db').ip, /^10\.240\.70\.\d+$/);
   const web = stack.service('web');
   t.is(web.containers.length, 1);
@@ -81,7 +85,7 @@ test('a condition not met in time throws ServiceNotReadyError naming the service
   );
   t.is(error?.service, 'slow');
   t.is(error?.failures.length, 1);
-  t.regex(error?.failures[0]?.reason ?? '', /not a log line matching \/listening\/ within 1500 ms/);
+  t.regex(error?.failures[0]?.reason ?? '', /^timed out after 1500 ms waiting for a log line matching \/listening\/ \(last: no matching line yet\)$/);
   t.deepEqual(error?.failures[0]?.logTail, ['warming up 1', 'warming up 2', 'warming up 3']);
   t.regex(error?.message ?? '', /service slow: .*\n.*last 3 log lines:\n {4}\| warming up 1/);
   t.deepEqual(await listProjectContainers(paths, { project: 'api-slow' }), []);
