@@ -75,6 +75,20 @@ function loadOptions(options: StackOptions, env: Record<string, string | undefin
   };
 }
 
+/**
+ * The loader reads a spec as standard input: its errors say `(stdin)`. For YAML text the line and column
+ * still help (shown as `(spec)`); for an object they point into JSON nobody wrote, so the key path alone stays.
+ */
+function placeInSpec(error: UserError, spec: ComposeSpec): UserError {
+  const place = (one: UserError): UserError => {
+    const position = one.position?.file === STDIN_DISPLAY_NAME ? (typeof spec === 'string' ? { ...one.position, file: '(spec)' } : undefined) : one.position;
+    return one.with({ position, related: one.related.map(place) });
+  };
+  return place(error);
+}
+
+const STDIN_DISPLAY_NAME = '(stdin)';
+
 /** The failures berthd reported for `up`, in the shape of a readiness failure. */
 function outcomeFailures(outcome: RequestOutcome): { service: string; reason: string }[] {
   return [
@@ -91,7 +105,9 @@ function outcomeFailures(outcome: RequestOutcome): { service: string; reason: st
  */
 export async function up(options: StackOptions = {}): Promise<Stack> {
   const env = { ...process.env, ...options.env };
-  const loaded = await loadProject(loadOptions(options, env));
+  const loaded = await loadProject(loadOptions(options, env)).catch((error: unknown) => {
+    throw options.spec !== undefined && error instanceof UserError ? placeInSpec(error, options.spec) : error;
+  });
   const { project } = loaded;
   const conditions = toWaitConditions(options.wait, Object.keys(project.services));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
