@@ -1,8 +1,7 @@
 // `up()`: load a compose project (files or an object), bring it up in berthd under an owner lease, wait until ready.
-import { type DaemonClient } from '../daemon/daemon-client.js';
 import { daemonPaths, ensureDaemon } from '../daemon/daemon-process.js';
 import type { RequestOutcome } from '../engine/request-outcome.js';
-import { UserError } from '../errors.js';
+import { SystemError, UserError } from '../errors.js';
 import { loadProject, type LoadProjectOptions } from '../spec/load-project.js';
 import type { Project } from '../spec/model.js';
 import { statePathsFromEnv, type StatePaths } from '../state/paths.js';
@@ -120,7 +119,13 @@ export async function up(options: StackOptions = {}): Promise<Stack> {
     await lease?.release();
   };
   try {
+    // Before anything is made: a berthd that cannot hold the lease (an older version) must not be asked to tear down.
     if (options.lease !== false) lease = await holdOwnerLease(daemonPaths(paths).socket, project, { volumes: true, stopTimeoutMs });
+  } catch (error) {
+    await ensured.client.close();
+    throw error;
+  }
+  try {
     const outcome = await ensured.client.call<RequestOutcome>('up', {
       project,
       options: { wait: options.waitForHealthchecks !== false, waitTimeoutMs: timeoutMs },
@@ -173,12 +178,12 @@ async function takeDown(
   project: Project,
   downOptions: { volumes: boolean; stopTimeoutMs: number },
 ): Promise<void> {
-  const { client }: { client: DaemonClient } = await ensureDaemon(paths, { env, ...(options.daemonCommand ? { command: options.daemonCommand } : {}) });
+  const { client } = await ensureDaemon(paths, { env, ...(options.daemonCommand ? { command: options.daemonCommand } : {}) });
   try {
     const outcome = await client.call<RequestOutcome>('down', { project, options: downOptions });
     if (!outcome.ok) {
       const lines = [...outcome.failures.map(({ service, reason }) => `service ${service}: ${reason}`), ...outcome.errors];
-      throw new UserError(`down of ${project.name} failed: ${lines.join('; ')}`);
+      throw new SystemError(`down of ${project.name} failed: ${lines.join('; ')}`, 'down');
     }
   } finally {
     await client.close();
