@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { Project } from '../spec/model.js';
 import type { LogOptions } from './stack-logs.js';
 import type { DownOptions, ServiceHandle, Stack } from './started-stack.js';
-import { type StackOptions, up } from './stack-up.js';
+import { type ServiceNames, type StackOptions, up } from './stack-up.js';
 
 export interface AvaStackOptions extends StackOptions {
   /**
@@ -35,12 +35,12 @@ export function uniqueProjectName(prefix: string): string {
 }
 
 /** The stack of a test file, usable in its tests once the `before` hook brought it up. */
-class StackOfTestFile implements Stack {
-  started: Stack | undefined;
+class StackOfTestFile<Service extends string> implements Stack<Service> {
+  started: Stack<Service> | undefined;
 
   constructor(private readonly name: string) {}
 
-  private get stack(): Stack {
+  private get stack(): Stack<Service> {
     if (!this.started) {
       throw new UserError(`stack ${this.name} is not up`, { hint: 'use it inside tests: the before hook brings it up (did it fail?)' });
     }
@@ -53,13 +53,13 @@ class StackOfTestFile implements Stack {
   get project(): Project {
     return this.stack.project;
   }
-  get services(): readonly string[] {
+  get services(): readonly Service[] {
     return this.stack.services;
   }
   get warnings(): readonly string[] {
     return this.stack.warnings;
   }
-  service(name: string): ServiceHandle {
+  service(name: Service): ServiceHandle {
     return this.stack.service(name);
   }
   logs(options?: LogOptions): Promise<string> {
@@ -81,9 +81,9 @@ class StackOfTestFile implements Stack {
  *     const stack = useStack(test, { files: 'compose.yaml', wait: { web: { http: { port: 80 } } } });
  *     test('web answers', async (t) => { const port = stack.service('web').hostPort(80); ... });
  */
-export function useStack<Context>(test: TestFn<Context>, options: AvaStackOptions): Stack {
+export function useStack<Context, Options extends AvaStackOptions>(test: TestFn<Context>, options: Options): Stack<ServiceNames<Options>> {
   const name = uniqueProjectName(options.projectName ?? projectNamePrefix(test.meta.file));
-  const stack = new StackOfTestFile(name);
+  const stack = new StackOfTestFile<ServiceNames<Options>>(name);
   test.before(`bring up stack ${name}`, async () => {
     stack.started = await up({ ...options, projectName: name });
   });

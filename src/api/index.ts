@@ -3,7 +3,7 @@ export { formatKeyPath, SystemError, UserError, type Warning } from '../errors.j
 export { configHash } from '../plan/config-hash.js';
 export { type LoadedProject, type LoadProjectOptions, loadProject } from '../spec/load-project.js';
 export type { Project, ServiceConfig } from '../spec/model.js';
-export { type ComposeSpec, type StackOptions, up } from './stack-up.js';
+export { type ComposeSpec, type ServiceNames, type StackOptions, up } from './stack-up.js';
 export type { DownOptions, ExecOptions, ExecResult, ServiceHandle, Stack } from './started-stack.js';
 export type { PublishedPort, StackContainer } from './stack-containers.js';
 export type { LogOptions } from './stack-logs.js';

@@ -50,6 +50,13 @@ export interface StackOptions {
   readonly clock?: WaitClock;
 }
 
+/** The service names of an object spec as a union of literals (so `stack.service('dbb')` does not compile); `string` otherwise. */
+export type ServiceNames<Options> = Options extends { readonly spec: { readonly services: infer Services } }
+  ? Services extends Readonly<Record<string, unknown>>
+    ? Extract<keyof Services, string>
+    : string
+  : string;
+
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_STOP_TIMEOUT_MS = 1_000;
 const DEFAULT_LOG_TAIL = 20;
@@ -102,7 +109,7 @@ function outcomeFailures(outcome: RequestOutcome): { service: string; reason: st
  * service that failed or was not ready in time, with its last log lines; the stack is then taken down
  * (unless `keepOnFailure`). Runs in berthd, which takes the stack down should this process die first.
  */
-export async function up(options: StackOptions = {}): Promise<Stack> {
+export async function up<Options extends StackOptions>(options: Options = {} as Options): Promise<Stack<ServiceNames<Options>>> {
   const env = { ...process.env, ...options.env };
   const loaded = await loadProject(loadOptions(options, env)).catch((error: unknown) => {
     throw options.spec !== undefined && error instanceof UserError ? placeInSpec(error, options.spec) : error;
@@ -150,7 +157,7 @@ export async function up(options: StackOptions = {}): Promise<Stack> {
       );
     }
     if (failures.length > 0) throw new ServiceNotReadyError(project.name, failures);
-    return new StartedStack({
+    return new StartedStack<ServiceNames<Options>>({
       project,
       paths,
       warnings: loaded.warnings.map((warning) => (warning.keyPath ? `${warning.keyPath}: ${warning.message}` : warning.message)),

@@ -46,17 +46,20 @@ export interface ServiceHandle {
   logs(options?: LogOptions): Promise<string>;
 }
 
-/** A started stack. Typed after what it is: only a started stack has addresses and ports. */
-export interface Stack {
+/**
+ * A started stack. Typed after what it is: only a started stack has addresses and ports. `Service` is the
+ * union of the service names when they are known from an object spec (`string` for files).
+ */
+export interface Stack<Service extends string = string> {
   readonly projectName: string;
   /** The loaded project model (canonical compose). */
   readonly project: Project;
-  /** The service names, sorted. */
-  readonly services: readonly string[];
+  /** The service names, sorted (services of profiles that are not enabled are left out). */
+  readonly services: readonly Service[];
   /** Things in the compose files that berth warns about (ignored keys, obsolete `version`). */
   readonly warnings: readonly string[];
   /** The service's handle; a UserError for a name the project does not have. */
-  service(name: string): ServiceHandle;
+  service(name: Service): ServiceHandle;
   /** Everything the stack printed, `container | line`, in time order. */
   logs(options?: LogOptions): Promise<string>;
   /** Read container states, addresses and ports again (after a restart, a scale). */
@@ -125,7 +128,7 @@ class StartedService implements ServiceHandle {
   }
 }
 
-export class StartedStack implements Stack {
+export class StartedStack<Service extends string = string> implements Stack<Service> {
   readonly project: Project;
   readonly paths: StatePaths;
   readonly warnings: readonly string[];
@@ -144,11 +147,11 @@ export class StartedStack implements Stack {
     return this.project.name;
   }
 
-  get services(): readonly string[] {
-    return Object.keys(this.project.services).sort();
+  get services(): readonly Service[] {
+    return Object.keys(this.project.services).sort() as Service[];
   }
 
-  service(name: string): ServiceHandle {
+  service(name: Service): ServiceHandle {
     if (!Object.hasOwn(this.project.services, name)) {
       throw new UserError(`no such service: ${name}`, { hint: `the services are: ${this.services.join(', ') || '(none)'}` });
     }

@@ -56,6 +56,7 @@ test('up with an object spec and a profile: waits for health, a log line, a port
   t.regex(await web.logs(), /^web ready$/m);
   t.regex(await stack.logs(), /api-up-db-1 +\| db starting/);
   t.throws(() => web.hostPort(9999), { message: /does not publish port 9999\/tcp/ });
+  // @ts-expect-error: the service names of an object spec are a type; at run time too, an unknown one is refused.
   t.throws(() => stack.service('nope'), { message: /no such service: nope/ });
 
   await stack.down();
