@@ -42,6 +42,8 @@ export interface FollowOptions {
   restarts?: ((container: ProjectContainer, exit: { exitCode: number; restartCount: number }) => boolean) | undefined;
   /** Containers of this query created while following are followed too (none when absent). */
   discover?: ProjectContainerQuery | undefined;
+  /** Report containers that had already exited when following began through `sink.exited` too (attached `up`). */
+  reportEarlierExits?: boolean | undefined;
 }
 
 function inWindow(ns: bigint | undefined, window: LogWindow): boolean {
@@ -180,7 +182,11 @@ export async function followProjectLogs(paths: StatePaths, containers: readonly 
     [...followed.values()].map(async (item) => {
       const status = await runtime.inspect(item.container.id).catch(() => undefined);
       if (!status || status.state === 'unknown') item.done = true;
-      else if (status.state === 'exited') item.done = !(await willRestart(item.container, status.exitCode ?? 0));
+      else if (status.state === 'exited') {
+        const restarting = await willRestart(item.container, status.exitCode ?? 0);
+        item.done = !restarting;
+        if (options.reportEarlierExits) sink.exited?.(item.container, status.exitCode ?? -1, restarting);
+      }
     }),
   );
 

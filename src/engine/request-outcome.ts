@@ -4,13 +4,14 @@ import type { LoopState } from '../reconcile/loop-state.js';
 
 /** What progress displays need of a loop state; small enough to stream from berthd. */
 export interface ProgressSnapshot {
-  readonly observed: Pick<LoopState['observed'], 'networks' | 'volumes' | 'refreshedImages' | 'containers'>;
+  /** `inFlight`: the steps under way, so a display can show Creating, Starting, Pulling... while they run. */
+  readonly observed: Pick<LoopState['observed'], 'networks' | 'volumes' | 'refreshedImages' | 'containers'> & { readonly inFlight?: readonly string[] | undefined };
   readonly decision?: { readonly services: Readonly<Record<string, ServiceStatus>> } | undefined;
 }
 
 export function progressSnapshot(state: LoopState): ProgressSnapshot {
-  const { networks, volumes, refreshedImages, containers } = state.observed;
-  return { observed: { networks, volumes, refreshedImages, containers }, ...(state.decision ? { decision: { services: state.decision.services } } : {}) };
+  const { networks, volumes, refreshedImages, containers, inFlight } = state.observed;
+  return { observed: { networks, volumes, refreshedImages, containers, inFlight }, ...(state.decision ? { decision: { services: state.decision.services } } : {}) };
 }
 
 export interface ServiceOutcome {

@@ -8,7 +8,9 @@ import type { CommandContext } from '../command-context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { loadCommandProject, parseSeconds, requireSuccess } from '../project-command.js';
 import { checkServiceNames, selectProject } from '../project-selection.js';
-import { progressPrinter } from '../progress-lines.js';
+import { progressReporter } from '../progress/progress-reporter.js';
+import type { ProgressVerb } from '../progress/progress-rows.js';
+import type { RequestOutcome } from '../../engine/request-outcome.js';
 import { connectStackEngine } from '../stack-engine-client.js';
 import { withScale } from './stack.js';
 
@@ -24,8 +26,24 @@ async function withEngine<T>(context: CommandContext, run: (engine: StackEngine)
   }
 }
 
+/** One request with the progress display the global options choose (rows, plain lines, json or nothing). */
+async function withProgress(
+  context: CommandContext,
+  command: Command,
+  verb: ProgressVerb,
+  run: (engine: StackEngine, onState: ReturnType<typeof progressReporter>['onState']) => Promise<RequestOutcome>,
+): Promise<RequestOutcome> {
+  const reporter = progressReporter(command.optsWithGlobals<GlobalOptions>(), context, verb);
+  try {
+    const outcome = await withEngine(context, (engine) => run(engine, reporter.onState));
+    await reporter.finish(outcome);
+    return outcome;
+  } finally {
+    await reporter.finish();
+  }
+}
+
 export function registerLifecycleCommands(program: Command, context: CommandContext): void {
-  const progress = () => progressPrinter((line) => context.stderr.write(line));
   const timeoutOf = (options: { timeout?: string }): { stopTimeoutMs?: number } =>
     options.timeout !== undefined ? { stopTimeoutMs: parseSeconds(options.timeout, '--timeout') } : {};
 
@@ -36,7 +54,7 @@ export function registerLifecycleCommands(program: Command, context: CommandCont
     .addHelpText('after', '\nExamples:\n  berth start                   start every stopped container of the project\n  berth start web               start web (and its stopped dependencies)')
     .action(async (services: string[], _options: unknown, command: Command) => {
       const { project } = await loadCommandProject(command, context, services);
-      const outcome = await withEngine(context, (engine) => engine.start(project, { services }, { onState: progress() }));
+      const outcome = await withProgress(context, command, 'up', (engine, onState) => engine.start(project, { services }, { onState }));
       requireSuccess(outcome, 'start');
     });
 
@@ -48,7 +66,7 @@ export function registerLifecycleCommands(program: Command, context: CommandCont
     .addHelpText('after', '\nExamples:\n  berth restart                 restart every container of the project\n  berth restart -t 0 web        restart web without waiting for a graceful exit')
     .action(async (services: string[], options: { timeout?: string }, command: Command) => {
       const { project } = await loadCommandProject(command, context, services);
-      const outcome = await withEngine(context, (engine) => engine.restart(project, { services, ...timeoutOf(options) }, { onState: progress() }));
+      const outcome = await withProgress(context, command, 'up', (engine, onState) => engine.restart(project, { services, ...timeoutOf(options) }, { onState }));
       requireSuccess(outcome, 'restart');
     });
 
@@ -63,7 +81,7 @@ export function registerLifecycleCommands(program: Command, context: CommandCont
     .addHelpText('after', '\nExamples:\n  berth rm                      remove every stopped container of the project\n  berth rm -s -f web            stop web and remove its containers')
     .action(async (services: string[], options: { stop?: boolean; timeout?: string }, command: Command) => {
       const { project } = await loadCommandProject(command, context, services);
-      const outcome = await withEngine(context, (engine) => engine.rm(project, { services, stop: options.stop, ...timeoutOf(options) }, { onState: progress() }));
+      const outcome = await withProgress(context, command, 'down', (engine, onState) => engine.rm(project, { services, stop: options.stop, ...timeoutOf(options) }, { onState }));
       if (outcome.services.length === 0) context.stderr.write('No stopped containers\n');
       requireSuccess(outcome, 'rm');
     });
@@ -81,7 +99,7 @@ export function registerLifecycleCommands(program: Command, context: CommandCont
     .action(async (services: string[], options: { forceRecreate?: boolean; recreate: boolean; removeOrphans?: boolean; pull?: PullPolicy; scale: string[] }, command: Command) => {
       if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
       const { project } = await loadCommandProject(command, context, services);
-      const outcome = await withEngine(context, (engine) =>
+      const outcome = await withProgress(context, command, 'up', (engine, onState) =>
         engine.up(
           withScale(project, options.scale),
           {
@@ -91,7 +109,7 @@ export function registerLifecycleCommands(program: Command, context: CommandCont
             removeOrphans: options.removeOrphans,
             pull: options.pull,
           },
-          { onState: progress() },
+          { onState },
         ),
       );
       requireSuccess(outcome, 'create');

@@ -7,7 +7,8 @@ import { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
 import { loadCommandProject } from '../project-command.js';
-import { progressPrinter } from '../progress-lines.js';
+import type { GlobalOptions } from '../global-options.js';
+import { progressReporter } from '../progress/progress-reporter.js';
 import { CommandExit } from '../report.js';
 import { connectStackEngine } from '../stack-engine-client.js';
 
@@ -81,6 +82,7 @@ Examples:
     .action(async (serviceName: string, command: string[], options: RunOptions, cmd: Command) => {
       const { project } = await loadCommandProject(cmd, context, [serviceName]);
       const engine = await connectStackEngine(context);
+      const reporter = progressReporter(cmd.optsWithGlobals<GlobalOptions>(), context, 'up');
       try {
         const container = await engine.runOneOff(
           project,
@@ -97,8 +99,9 @@ Examples:
             useAliases: options.useAliases,
             noDeps: !options.deps,
           },
-          { onState: progressPrinter((line) => context.stderr.write(line)) },
+          { onState: reporter.onState },
         );
+        await reporter.finish();
         if (options.detach) {
           context.stdout.write(`${container.name}\n`);
           return;
@@ -107,6 +110,7 @@ Examples:
         if (options.rm) await engine.removeOneOff(project, container.name);
         if (exitCode !== 0) throw new CommandExit(exitCode);
       } finally {
+        await reporter.finish();
         await engine.close();
       }
     });

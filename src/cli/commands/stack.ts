@@ -27,6 +27,10 @@ interface UpOptions {
   timestamps?: boolean;
   deps: boolean;
   start: boolean;
+  attach: string[];
+  noAttach: string[];
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -54,6 +58,10 @@ export function registerStackCommands(program: Command, context: CommandContext,
     .option('--scale <service=n>', 'run n replicas of a service (repeatable; overrides scale:)', collect, [])
     .option('--no-deps', "don't start the services the named ones depend on, nor wait for them")
     .option('--no-start', "create the containers but don't start them")
+    .option('--attach <service>', 'attached: show only these services’ output (repeatable)', collect, [])
+    .addOption(notANegation(new Option('--no-attach <service>', 'attached: hide this service’s output (repeatable)').argParser(collect).default([])))
+    .option('--abort-on-container-exit', 'attached: stop every container when one exits; exit with its code')
+    .option('--exit-code-from <service>', "attached: exit with this service's exit code (implies --abort-on-container-exit)")
     .option('--no-color', 'attached: produce monochrome output')
     .option('--no-log-prefix', "attached: don't print the container name before each line")
     .option('--timestamps', 'attached: show timestamps')
@@ -70,6 +78,8 @@ Examples:
     .action(async (services: string[], options: UpOptions, command: Command) => {
       if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
       if (!options.start && options.wait) throw new UserError('--no-start and --wait cannot be used together');
+      const aborts = options.abortOnContainerExit === true || options.exitCodeFrom !== undefined;
+      if (aborts && (options.detach || options.wait)) throw new UserError('--abort-on-container-exit and --exit-code-from need an attached up', { hint: 'drop -d/--wait' });
       const { project } = await loadCommandProject(command, context, services);
       const scaled = withScale(project, options.scale);
       const reporter = progress(command, 'up');
@@ -93,7 +103,17 @@ Examples:
         await reporter.finish(outcome);
         requireSuccess(outcome, 'up');
         if (options.detach || options.wait || !options.start) return;
-        const code = await attachToStack(engine, scaled, context, { services, noColor: !options.color, noLogPrefix: !options.logPrefix, timestamps: options.timestamps, signal: hooks.signal });
+        const code = await attachToStack(engine, scaled, context, {
+          services,
+          attach: options.attach,
+          noAttach: options.noAttach,
+          abortOnContainerExit: options.abortOnContainerExit,
+          exitCodeFrom: options.exitCodeFrom,
+          noColor: !options.color,
+          noLogPrefix: !options.logPrefix,
+          timestamps: options.timestamps,
+          signal: hooks.signal,
+        });
         if (code !== 0) throw new CommandExit(code);
       } finally {
         await reporter.finish();
@@ -159,6 +179,12 @@ Examples:
         await engine.close();
       }
     });
+}
+
+/** compose's `--no-attach SERVICE` takes a value: for commander, `--no-x` would otherwise only negate `--x`. */
+function notANegation(option: Option): Option {
+  option.negate = false;
+  return option;
 }
 
 /** `--scale web=3` → the project with that service's scale set. */
