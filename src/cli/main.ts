@@ -7,6 +7,7 @@ import { registerDaemonCommands } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerLifecycleCommands } from './commands/lifecycle.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerEventsCommand } from './commands/events.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerProjectViewCommands } from './commands/project-view.js';
 import { registerRegistryCommands } from './commands/registry.js';
@@ -38,6 +39,7 @@ export function buildProgram(context: CommandContext): Command {
   registerStackCommands(program, context);
   registerLifecycleCommands(program, context);
   registerRunCommand(program, context);
+  registerEventsCommand(program, context);
   registerProjectViewCommands(program, context);
   registerDaemonCommands(program, context);
   program

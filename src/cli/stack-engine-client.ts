@@ -2,6 +2,7 @@
 import { ensureDaemon } from '../daemon/daemon-process.js';
 import { Engine } from '../engine/engine.js';
 import type { StackEngine } from '../engine/engine-service.js';
+import type { ContainerEvent } from '../engine/container-events.js';
 import type { OneOffContainer } from '../engine/one-off.js';
 import type { ProgressSnapshot, RequestOutcome } from '../engine/request-outcome.js';
 import { statePathsFromEnv } from '../state/paths.js';
@@ -30,6 +31,12 @@ export async function connectStackEngine(context: CommandContext): Promise<Stack
     signal: (project, services, command) => client.call<string[]>('signal', { project, services, command }),
     runOneOff: (project, options, hooks) => call<OneOffContainer>('runOneOff', { project, options }, hooks),
     removeOneOff: (project, name) => client.call<boolean>('removeOneOff', { project, options: { name } }),
+    watchEvents: async (project, services, onEvent, signal) => {
+      await client.call('events', { project, services }, { onEvent: (event: unknown) => onEvent(event as ContainerEvent), signal }).catch((error: unknown) => {
+        // Ending the stream is how it is meant to end.
+        if (!signal.aborted) throw error;
+      });
+    },
     close: () => client.close(),
   };
 }

@@ -3,6 +3,7 @@ import type { DaemonHandler } from '../daemon/daemon-server.js';
 import { UserError } from '../errors.js';
 import type { Project } from '../spec/model.js';
 import type { ContainerSignal } from './container-signals.js';
+import type { ContainerEvent } from './container-events.js';
 import type { OneOffContainer, OneOffRequest } from './one-off.js';
 import type { DownOptions, Engine, RemoveOptions, RequestHooks, ServicesOptions, UpOptions } from './engine.js';
 import type { RequestOutcome } from './request-outcome.js';
@@ -18,6 +19,8 @@ export interface StackEngine {
   signal(projectName: string, services: readonly string[], command: ContainerSignal): Promise<string[]>;
   runOneOff(project: Project, request: OneOffRequest, hooks?: RequestHooks): Promise<OneOffContainer>;
   removeOneOff(project: Project, name: string): Promise<boolean>;
+  /** Stream the project's container events (of `services`, all when empty) until `signal` aborts. */
+  watchEvents(projectName: string, services: readonly string[], onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,13 @@ export function engineHandlers(engine: () => Promise<Engine>): Record<string, Da
     }
     return (await engine()).signal(value.project, value.services as string[], value.command);
   };
+  handlers.events = async (params, call) => {
+    const value = params as { project?: unknown; services?: unknown } | null;
+    if (typeof value?.project !== 'string') throw new UserError('events needs a project name');
+    const services = Array.isArray(value.services) ? (value.services as string[]) : [];
+    await (await engine()).watchEvents(value.project, services, (event) => call.emit(event), call.signal);
+    return null;
+  };
   handlers.runOneOff = async (params, call) => {
     const { project, options } = stackParams<OneOffRequest>(params);
     return (await engine()).runOneOff(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
@@ -78,3 +88,4 @@ export function engineHandlers(engine: () => Promise<Engine>): Record<string, Da
   };
   return handlers;
 }
+

@@ -17,6 +17,9 @@ import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './eng
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
 import { ProjectSession } from './project-session.js';
+import { type Observable, Subject, filter } from 'rxjs';
+import type { ObservedContainer } from '../plan/plan-types.js';
+import { type ContainerEvent, containerEvents } from './container-events.js';
 import { ContainerIndex } from './container-index.js';
 import { HealthSupervisor } from './health-supervisor.js';
 import { type OneOffContainer, type OneOffRequest, removeOneOffs, startOneOff } from './one-off.js';
@@ -72,6 +75,8 @@ const PROJECT_LOCK_WAIT_MS = 10 * 60_000;
 export class Engine {
   private readonly sessions = new Map<string, ProjectSession>();
   private readonly dns: DnsRegistry;
+  /** What happens to the containers of every project this engine runs (`berth events`). */
+  private readonly events$ = new Subject<ContainerEvent>();
 
   private constructor(readonly drivers: EngineDrivers) {
     this.dns = new DnsRegistry(drivers);
@@ -176,7 +181,7 @@ export class Engine {
       try {
         await this.withProjectLock(project.name, async () => {
           if (this.sessions.has(project.name)) return;
-          this.sessions.set(project.name, await ProjectSession.open(this.drivers, this.dns, project, resumedDesired(desired, Date.now())));
+          this.addSession(project.name, await ProjectSession.open(this.drivers, this.dns, project, resumedDesired(desired, Date.now())));
         });
         resumed.push(project.name);
       } catch (error) {
@@ -301,7 +306,7 @@ export class Engine {
       await writeSessionRecord(this.drivers.paths, { project, desired: merged });
       if (!session) {
         session = await ProjectSession.open(this.drivers, this.dns, project, merged);
-        this.sessions.set(project.name, session);
+        this.addSession(project.name, session);
       }
       session.context.stopTimeoutMs = stopTimeoutMs;
       const progress = hooks.onState
@@ -315,6 +320,40 @@ export class Engine {
       } finally {
         progress?.unsubscribe();
       }
+    });
+  }
+
+  /** Container events of one project (all when undefined), from now on, until unsubscribed. */
+  events(projectName?: string): Observable<ContainerEvent> {
+    return projectName === undefined ? this.events$ : this.events$.pipe(filter((event) => event.attributes.project === projectName));
+  }
+
+  /** Follow one project's container events (of `services`, all when empty) until the signal aborts. */
+  watchEvents(projectName: string, services: readonly string[], onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const subscription = this.events(projectName).subscribe((event) => {
+        if (services.length === 0 || services.includes(event.service)) onEvent(event);
+      });
+      const end = (): void => {
+        subscription.unsubscribe();
+        resolve();
+      };
+      if (signal.aborted) end();
+      else signal.addEventListener('abort', end, { once: true });
+    });
+  }
+
+  /** Keep the session, and tell `events` what happens to its containers. */
+  private addSession(projectName: string, session: ProjectSession): void {
+    this.sessions.set(projectName, session);
+    let previous: readonly ObservedContainer[] | undefined;
+    session.states$.subscribe((state) => {
+      if (!state) return;
+      const containers = state.observed.containers;
+      if (previous !== undefined && previous !== containers) {
+        for (const event of containerEvents(projectName, previous, containers, Date.now())) this.events$.next(event);
+      }
+      previous = containers;
     });
   }
 
