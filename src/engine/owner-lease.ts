@@ -1,6 +1,11 @@
 // berthd's owner leases: a program holds a call open per stack; when its connection drops without a release, the stack goes down.
 import type { DaemonCallContext, DaemonHandler } from '../daemon/daemon-server.js';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { UserError } from '../errors.js';
+import { ensureDirectory, writeJsonAtomic } from '../state/atomic-write.js';
+import type { StatePaths } from '../state/paths.js';
 import type { Project } from '../spec/model.js';
 import type { DownOptions } from './engine.js';
 import type { RequestOutcome } from './request-outcome.js';
@@ -32,6 +37,8 @@ export interface LeaseEngine {
 export interface LeaseHandlerOptions {
   /** Where a reaped lease is reported (default: stderr, which berthd has on its log file). */
   log?(line: string): void;
+  /** Where held leases are recorded, so a berthd that was killed can take their stacks down when it starts again. */
+  paths?: StatePaths | undefined;
 }
 
 interface HeldLease {
@@ -86,7 +93,10 @@ export function leaseHandlers(engine: () => Promise<LeaseEngine>, options: Lease
       let release: () => void = () => undefined;
       const released = new Promise<void>((resolve) => (release = resolve));
       leases.set(leaseId, { release });
+      const recorded = options.paths ? leaseRecordPath(options.paths, leaseId) : undefined;
       try {
+        if (recorded) await ensureDirectory(path.dirname(recorded), 0o700);
+        if (recorded) await writeJsonAtomic(recorded, { leaseId, project, down } satisfies LeaseHoldParams, { mode: 0o600, durable: false });
         context.emit({ held: leaseId } satisfies LeaseHeldEvent);
         const how = await ending(context, released);
         if (how === 'released') return { leaseId, ended: 'released' } satisfies LeaseHoldResult;
@@ -104,6 +114,8 @@ export function leaseHandlers(engine: () => Promise<LeaseEngine>, options: Lease
         return null;
       } finally {
         leases.delete(leaseId);
+        // A berthd closing keeps its stacks and their leases' records: its owners' connections broke with it.
+        if (recorded && !(context.signal.aborted && abortKind(context) === 'berthd-closing')) await rm(recorded, { force: true });
       }
     },
     'lease.release': (params) => {
@@ -119,4 +131,31 @@ export function leaseHandlers(engine: () => Promise<LeaseEngine>, options: Lease
 function abortKind(context: DaemonCallContext): 'cancelled' | 'berthd-closing' {
   const reason: unknown = context.signal.reason;
   return reason instanceof Error && /cancel/i.test(reason.message) ? 'cancelled' : 'berthd-closing';
+}
+
+function leaseRecordPath(paths: StatePaths, leaseId: string): string {
+  return path.join(paths.root, 'leases', `${createHash('sha256').update(leaseId).digest('hex').slice(0, 32)}.json`);
+}
+
+/**
+ * berthd's start: leases recorded by an earlier berthd have lost their owners' connections with it, and
+ * nobody can hold them again; their stacks go down as if the owners had gone. Returns the projects taken down.
+ */
+export async function reapOrphanedLeases(paths: StatePaths, engine: LeaseEngine, log: (line: string) => void): Promise<string[]> {
+  const dir = path.join(paths.root, 'leases');
+  await ensureDirectory(dir, 0o700);
+  const reaped: string[] = [];
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    try {
+      const { project, down } = holdParams(JSON.parse(await readFile(file, 'utf8')));
+      log(`lease of project ${project.name} outlived its berthd: taking the stack down`);
+      await engine.down(project, { volumes: true, ...down });
+      reaped.push(project.name);
+    } catch (error) {
+      log(`reaping lease ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await rm(file, { force: true });
+  }
+  return reaped;
 }

@@ -8,7 +8,7 @@ import type { CommandContext } from '../command-context.js';
 import { Engine } from '../../engine/engine.js';
 import { engineHandlers } from '../../engine/engine-service.js';
 import { readSessionRecords } from '../../engine/session-record.js';
-import { leaseHandlers } from '../../engine/owner-lease.js';
+import { leaseHandlers, reapOrphanedLeases } from '../../engine/owner-lease.js';
 
 /** `daemon status` when no daemon runs, as service managers report it (LSB "program is not running"). */
 export const DAEMON_NOT_RUNNING_EXIT_CODE = 3;
@@ -27,7 +27,7 @@ export function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonO
     await opened?.close();
   };
   void resumeRecordedSessions(paths, openEngine);
-  return Promise.resolve({ handlers: { ...engineHandlers(openEngine), ...leaseHandlers(openEngine) }, onClose });
+  return Promise.resolve({ handlers: { ...engineHandlers(openEngine), ...leaseHandlers(openEngine, { paths }) }, onClose });
 }
 
 /** Projects an earlier berthd looked after are taken up again at once: their restart policies must not wait for a command. */
@@ -35,6 +35,8 @@ async function resumeRecordedSessions(paths: StatePaths, openEngine: () => Promi
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} berthd[${process.pid}]: ${line}\n`);
   if ((await readSessionRecords(paths)).length === 0) return;
   try {
+    // Stacks whose owners' leases died with the last berthd go down rather than up.
+    await reapOrphanedLeases(paths, await openEngine(), log);
     const resumed = await (await openEngine()).resume((project, error) => log(`resuming ${project} failed: ${error instanceof Error ? error.message : String(error)}`));
     if (resumed.length > 0) log(`resumed ${resumed.join(', ')}`);
   } catch (error) {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
 import { up } from '../../../src/api/index.js';
-import { daemonPaths } from '../../../src/daemon/daemon-process.js';
+import { daemonPaths, ensureDaemon } from '../../../src/daemon/daemon-process.js';
 import { listProjectContainers } from '../../../src/engine/project-containers.js';
 import type { StatePaths } from '../../../src/state/paths.js';
 import { hostLinksMatching } from '../../helpers/netns.js';
@@ -84,4 +84,17 @@ test('down releases the lease: berthd does not take the project down again when 
   // The release was acknowledged before down() returned; nothing is left to reap.
   await sleep(200);
   t.notRegex(await berthdLog(fixture.paths), /went away/);
+});
+
+test('berthd killed while a lease is held: the next berthd takes the leased stack down instead of resuming it', async (t) => {
+  const fixture = await apiFixture(t, 'berth-lease');
+  const { pid } = await startOwner(t, fixture, ['api-lease-berthd', '10.240.76.0/24', 'stay']);
+  const berthd = Number((await readFile(daemonPaths(fixture.paths).pidFile, 'utf8')).trim());
+  process.kill(berthd, 'SIGKILL');
+  // Its lease connection died with berthd; the owner goes too, so nothing could hold the lease again.
+  process.kill(pid, 'SIGKILL');
+  const { client } = await ensureDaemon(fixture.paths, { env: { ...process.env, ...fixture.env }, command: fixture.daemonCommand });
+  await client.close();
+  await untilGone(fixture.paths, 'api-lease-berthd', '10.240.76.', 15_000);
+  t.regex(await berthdLog(fixture.paths), /lease of project api-lease-berthd outlived its berthd: taking the stack down/);
 });
