@@ -43,6 +43,8 @@ export interface UpOptions {
   readonly noDeps?: boolean | undefined;
   /** `--no-start` (and `berth create`): create the containers, start none. */
   readonly noStart?: boolean | undefined;
+  /** `--always-recreate-deps`: recreate the dependencies the named services pull in. */
+  readonly recreateDependencies?: boolean | undefined;
 }
 
 /** `start`, `restart`, `stop`: the services (all when empty) and the grace period for stopping. */
@@ -104,6 +106,7 @@ export class Engine {
         recreate: options.recreate,
         removeOrphans: options.removeOrphans,
         noDeps: options.noDeps,
+        recreateDependencies: options.recreateDependencies,
       }),
       options.pull,
     );
@@ -247,7 +250,7 @@ export class Engine {
     project: Project,
     command: StackCommand,
     services: readonly string[] | undefined,
-    extra: Pick<DesiredStateRequest, 'recreate' | 'removeOrphans' | 'removeVolumes' | 'noDeps'>,
+    extra: Pick<DesiredStateRequest, 'recreate' | 'removeOrphans' | 'removeVolumes' | 'noDeps' | 'recreateDependencies'>,
   ): Promise<DesiredState> {
     const imagesWithHealthcheck = command === 'down' || command === 'stop' || command === 'rm' ? new Set<string>() : await this.imagesWithHealthcheck(project);
     return desiredStateFromProject(project, {

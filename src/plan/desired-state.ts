@@ -17,10 +17,12 @@ export interface DesiredStateRequest {
   readonly noDeps?: boolean | undefined;
   /** When the request began (ms since the epoch). */
   readonly since: number;
-  /** `force` salts every hash with `runId`, so every existing container differs from the desired one. */
+  /** `force` salts the hashes of the named services (all, when none are named) with `runId`, so their containers differ from the desired ones. */
   readonly recreate?: 'diverged' | 'force' | 'never' | undefined;
   readonly runId?: string | undefined;
   readonly removeOrphans?: boolean | undefined;
+  /** `--always-recreate-deps`: the dependencies pulled in by named services are recreated too. */
+  readonly recreateDependencies?: boolean | undefined;
   readonly removeVolumes?: boolean | undefined;
   /** Whether an image declares a HEALTHCHECK, for services that set none themselves. */
   readonly imageHasHealthcheck?: ((image: string) => boolean) | undefined;
@@ -44,7 +46,10 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
   const goals = COMMAND_GOALS[request.command];
   const named = request.command !== 'down' && request.services && request.services.length > 0 ? request.services : undefined;
   const selected = named ? (goals.withDependencies && !request.noDeps ? graph.withDependencies(named) : [...named]) : Object.keys(project.services);
-  const salt = request.recreate === 'force' ? (request.runId ?? String(request.since)) : undefined;
+  const runSalt = request.runId ?? String(request.since);
+  // As compose: --force-recreate applies to the named services, --always-recreate-deps to what they pulled in.
+  const saltFor = (name: string): string | undefined =>
+    (named === undefined || named.includes(name) ? request.recreate === 'force' : request.recreateDependencies === true) ? runSalt : undefined;
   const services = selected.map((name): DesiredService => {
     const service = project.services[name];
     if (!service) throw new Error(`desiredStateFromProject: no service "${name}"`);
@@ -57,7 +62,7 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
       goal: goals.service,
       since: request.since,
       ...(request.command === 'restart' ? { restartStartedBefore: request.since } : {}),
-      configHash: salted(configHash(service), salt),
+      configHash: salted(configHash(service), saltFor(name)),
       replicas: replicasOf(service),
       image,
       pullPolicy: pullPolicyOf(service),

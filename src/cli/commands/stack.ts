@@ -1,6 +1,9 @@
 // `berth up`, `stop` and `down`: bring a project to running, stopped, or gone.
 import { type Command, Option } from 'commander';
 import { UserError } from '../../errors.js';
+import { openImageStore } from '../../image/image-store.js';
+import { imageOf } from '../../plan/desired-state.js';
+import { statePathsFromEnv } from '../../state/paths.js';
 import type { PullPolicy } from '../../plan/plan-types.js';
 import type { Project } from '../../spec/model.js';
 import type { CommandContext } from '../command-context.js';
@@ -31,6 +34,7 @@ interface UpOptions {
   noAttach: string[];
   abortOnContainerExit?: boolean;
   exitCodeFrom?: string;
+  alwaysRecreateDeps?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -52,6 +56,7 @@ export function registerStackCommands(program: Command, context: CommandContext,
     .option('--wait-timeout <seconds>', 'give up waiting after this many seconds')
     .option('--force-recreate', 'recreate containers even if their configuration is unchanged')
     .option('--no-recreate', 'keep existing containers even if their configuration changed')
+    .option('--always-recreate-deps', 'recreate the dependencies of the named services too')
     .option('--remove-orphans', 'remove containers of services no longer in the compose file')
     .addOption(new Option('--pull <policy>', 'pull images first').choices(['always', 'missing', 'never']))
     .option('-t, --timeout <seconds>', 'grace period for containers stopped on the way (recreate, scale)')
@@ -77,6 +82,7 @@ Examples:
     )
     .action(async (services: string[], options: UpOptions, command: Command) => {
       if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
+      if (options.alwaysRecreateDeps && !options.recreate) throw new UserError('--always-recreate-deps and --no-recreate cannot be used together');
       if (!options.start && options.wait) throw new UserError('--no-start and --wait cannot be used together');
       const aborts = options.abortOnContainerExit === true || options.exitCodeFrom !== undefined;
       if (aborts && (options.detach || options.wait)) throw new UserError('--abort-on-container-exit and --exit-code-from need an attached up', { hint: 'drop -d/--wait' });
@@ -90,6 +96,7 @@ Examples:
           {
             services,
             noDeps: !options.deps,
+            recreateDependencies: options.alwaysRecreateDeps,
             noStart: !options.start,
             recreate: options.forceRecreate ? 'force' : options.recreate ? 'diverged' : 'never',
             removeOrphans: options.removeOrphans,
@@ -150,15 +157,17 @@ Examples:
     .option('-v, --volumes', 'remove the named volumes of the project too')
     .option('--remove-orphans', 'remove containers of services no longer in the compose file')
     .option('-t, --timeout <seconds>', 'grace period before SIGKILL')
+    .addOption(new Option('--rmi <type>', "remove the services' images too: all, or local (those without an image: name)").choices(['all', 'local']))
     .addHelpText(
       'after',
       `
 Examples:
   berth down                    remove containers and networks; named volumes stay
   berth down -v                 remove the named volumes too
+  berth down --rmi local        remove the images built for the project too
   berth down -t 0               do not wait for containers to exit gracefully`,
     )
-    .action(async (options: { volumes?: boolean; removeOrphans?: boolean; timeout?: string }, command: Command) => {
+    .action(async (options: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: 'all' | 'local' }, command: Command) => {
       const { project } = await loadCommandProject(command, context);
       const reporter = progress(command, 'down');
       const engine = await connectStackEngine(context);
@@ -174,11 +183,31 @@ Examples:
         );
         await reporter.finish(outcome);
         requireSuccess(outcome, 'down');
+        if (options.rmi) await removeProjectImages(project, options.rmi, context);
       } finally {
         await reporter.finish();
         await engine.close();
       }
     });
+}
+
+/** `down --rmi`: each service image once; one still used elsewhere is kept with a warning, as compose does. */
+async function removeProjectImages(project: Project, which: 'all' | 'local', context: CommandContext): Promise<void> {
+  const images = new Set(
+    Object.entries(project.services)
+      .filter(([, service]) => which === 'all' || service.image === undefined)
+      .map(([name, service]) => imageOf(project.name, name, service)),
+  );
+  const store = await openImageStore(statePathsFromEnv(context.env));
+  for (const image of images) {
+    try {
+      await store.remove(image);
+      context.stderr.write(` Image ${image}  Removed\n`);
+    } catch (error) {
+      const missing = error instanceof UserError && /no such image|not found/i.test(error.message);
+      if (!missing) context.stderr.write(`warning: image ${image} kept: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
 }
 
 /** compose's `--no-attach SERVICE` takes a value: for commander, `--no-x` would otherwise only negate `--x`. */

@@ -104,7 +104,7 @@ test('create, start, stop one service, restart, pause, kill and rm behave as com
   t.deepEqual(await states(runtime), { db: '-', web: '-' });
 });
 
-test('up --no-start creates without starting; up --no-deps starts a service alone', async (t) => {
+test('up --no-start creates without starting; up --no-deps starts a service alone; down --rmi removes the images', async (t) => {
   const { paths, run } = await cliFixture(t, compose('eng-nodeps', '10.240.21.0/24'));
   const runtime = new ContainerRuntime(paths);
   t.teardown(() => runtime.close());
@@ -120,4 +120,9 @@ test('up --no-start creates without starting; up --no-deps starts a service alon
   const wait = await run('up', '--no-start', '--wait');
   t.is(wait.code, 1);
   t.regex(wait.stderr, /--no-start and --wait cannot be used together/);
+
+  const down = await run('down', '-t', '0', '--rmi', 'all');
+  t.is(down.code, 0, down.stderr);
+  t.regex(down.stderr, /Image busybox {2}Removed/);
+  t.notRegex((await run('image', 'ls')).stdout, /busybox/);
 });

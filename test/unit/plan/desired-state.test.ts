@@ -59,6 +59,19 @@ test('--force-recreate salts every hash per run; without it the hash is the conf
   t.not(forced1, forced2);
 });
 
+test('--force-recreate of named services leaves their dependencies alone; --always-recreate-deps recreates those', (t) => {
+  const p = project({ db: { image: 'x' }, web: { image: 'y', depends_on: { db: { condition: 'service_started', required: true } } } });
+  const hashes = (extra: Partial<Parameters<typeof desiredStateFromProject>[1]>): Record<string, string> =>
+    Object.fromEntries(desiredStateFromProject(p, { command: 'up', since: 0, runId: 'r', services: ['web'], ...extra }).services.map((s) => [s.name, s.configHash]));
+  const plain = hashes({});
+  const forced = hashes({ recreate: 'force' });
+  t.is(forced.db, plain.db);
+  t.not(forced.web, plain.web);
+  const deps = hashes({ recreateDependencies: true });
+  t.not(deps.db, plain.db);
+  t.is(deps.web, plain.web);
+});
+
 test('network_mode service: and volumes_from make the container wait for the other to exist', (t) => {
   const desired = desiredStateFromProject(
     project({
