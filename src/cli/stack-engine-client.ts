@@ -1,6 +1,5 @@
 // Where stack commands run: in berthd (default, so probes, restarts and DNS outlive the command) or in-process.
 import { ensureDaemon } from '../daemon/daemon-process.js';
-import { Engine } from '../engine/engine.js';
 import type { StackEngine } from '../engine/engine-service.js';
 import type { ContainerEvent } from '../engine/container-events.js';
 import type { OneOffContainer } from '../engine/one-off.js';
@@ -14,7 +13,11 @@ import type { CommandContext } from './command-context.js';
  */
 export async function connectStackEngine(context: CommandContext): Promise<StackEngine> {
   const paths = statePathsFromEnv(context.env);
-  if (context.env['BERTH_NO_DAEMON'] === '1') return Engine.open(paths, { env: context.env });
+  if (context.env['BERTH_NO_DAEMON'] === '1') {
+    // Imported only here: with berthd (the default) the CLI never loads the engine's modules.
+    const { Engine } = await import('../engine/engine.js');
+    return Engine.open(paths, { env: context.env });
+  }
   const { client } = await ensureDaemon(paths, { env: context.env });
   const call = <T = RequestOutcome>(method: string, params: unknown, hooks: { onState?: ((state: ProgressSnapshot) => void) | undefined; signal?: AbortSignal | undefined } = {}): Promise<T> =>
     client.call<T>(method, params, {
