@@ -105,6 +105,7 @@ if (unknown.length > 0) fail(`unknown scenario ${unknown.join(', ')}; known: ${O
 
 async function closeTools(): Promise<void> {
   // Each is closed even when the other fails: no stack, daemon or mount of ours may stay.
+  if (docker && docker.repeatedDowns > 0) log(`docker-compose down failed on "active endpoints" and was repeated ${docker.repeatedDowns} times (counted in its time)`);
   await docker?.close().catch((error: unknown) => log(`closing docker: ${String(error)}`));
   docker = undefined;
   await berth?.close().catch((error: unknown) => log(`closing berth: ${String(error)}`));
