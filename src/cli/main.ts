@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerContainerCommands } from './commands/container-commands.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerLifecycleCommands } from './commands/lifecycle.js';
@@ -41,6 +42,7 @@ export function buildProgram(context: CommandContext): Command {
   registerRunCommand(program, context);
   registerEventsCommand(program, context);
   registerProjectViewCommands(program, context);
+  registerContainerCommands(program, context);
   registerDaemonCommands(program, context);
   program
     .command('version')
