@@ -1,23 +1,27 @@
 // berth as a benchmark subject: private state roots, the busybox test image, `node bin/berth.js` child processes, berthd by pid.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonPaths, isDaemonProcess } from '../src/daemon/daemon-process.js';
+import { daemonPaths, isDaemonProcess, pingDaemon } from '../src/daemon/daemon-process.js';
 import type { StatePaths } from '../src/state/paths.js';
 import { unmountEverythingUnder } from '../test/helpers/temp-state.js';
 import { buildBusyboxDockerArchive } from '../test/helpers/test-image.js';
 import { removeEmptyCgroupParent } from '../test/integration/runtime/runtime-fixture.js';
-import { type TimedRun, isAlive, timeProcess, waitForPidExit } from './process-timing.js';
+import { type TimedRun, definedEnv, isAlive, timeProcess, waitForPidExit } from './process-timing.js';
 import type { StackSpec } from './stack-projects.js';
 import type { StackTool, UpMode } from './stack-tool.js';
 
 export const BERTH_BIN = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
 
 export interface BerthToolOptions {
-  /** Extra environment for berthd only (e.g. NODE_OPTIONS with --cpu-prof). */
-  daemonEnv?: Record<string, string>;
+  /**
+   * Node flags for berthd (e.g. --cpu-prof, which NODE_OPTIONS refuses): then the tool runs
+   * `node <flags> bin/berth.js daemon run` itself, detached as `berth` would, instead of `berth daemon start`.
+   */
+  daemonNodeArgs?: readonly string[];
   /** Node flags for the CLI processes (e.g. --cpu-prof). */
   cliNodeArgs?: readonly string[];
   /** Prefix of the temp directory. */
@@ -73,10 +77,31 @@ export class BerthTool implements StackTool {
 
   /** Start berthd (detached, as `berth up` would) and remember its pid. */
   async startDaemon(): Promise<number> {
-    const run = await timeProcess([process.execPath, BERTH_BIN, 'daemon', 'start'], { cwd: this.base, env: { ...this.env, ...this.options.daemonEnv } });
+    if (this.options.daemonNodeArgs) return this.spawnDaemon(this.options.daemonNodeArgs);
+    const run = await timeProcess([process.execPath, BERTH_BIN, 'daemon', 'start'], { cwd: this.base, env: this.env });
     const pid = Number(run.stdout.trim());
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`berth daemon start printed no pid: ${run.stdout}`);
     this.daemonPid = pid;
+    return pid;
+  }
+
+  private async spawnDaemon(nodeArgs: readonly string[]): Promise<number> {
+    const log = openSync(path.join(this.base, 'berthd.log'), 'a');
+    let pid: number | undefined;
+    try {
+      const child = spawn(process.execPath, [...nodeArgs, BERTH_BIN, 'daemon', 'run'], { detached: true, stdio: ['ignore', log, log], env: definedEnv(this.env), cwd: '/' });
+      child.unref();
+      pid = child.pid;
+    } finally {
+      closeSync(log);
+    }
+    if (pid === undefined) throw new Error('berthd did not start');
+    this.daemonPid = pid;
+    const deadline = performance.now() + 30_000;
+    while ((await pingDaemon(this.paths).catch(() => undefined))?.pid !== pid) {
+      if (performance.now() > deadline || !isAlive(pid)) throw new Error(`berthd (pid ${pid}) did not answer; see ${path.join(this.base, 'berthd.log')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     return pid;
   }
 

@@ -37,7 +37,8 @@ const STEPS: Step[] = ['up', 'noop', 'down'];
 
 say(`profile of sleep ${n} (cold up -d, no-op up -d, down -t 0), ${runs} runs; load ${loadAverage()} on start`);
 const daemonProfiles = path.join(out, 'berthd');
-const tool = await BerthTool.open({ daemonEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${daemonProfiles}` } });
+// NODE_OPTIONS refuses --cpu-prof, and berth starts berthd without node flags: the tool starts it with them.
+const tool = await BerthTool.open({ daemonNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${daemonProfiles}`] });
 let engine: Engine | undefined;
 try {
   const daemonPid = await tool.startDaemon();

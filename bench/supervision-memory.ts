@@ -30,10 +30,21 @@ interface MemorySamples {
   total: number[];
 }
 
-const SETTLE_MS = 1_000;
+const SETTLE_MS = 500;
 const MiB = 1024;
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** After a pause, the median of 10 readings 100 ms apart: one reading of a Node process's RSS moves with its GC. */
+async function steadyKiB(read: () => number): Promise<number> {
+  await pause(SETTLE_MS);
+  const readings: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    readings.push(read());
+    await pause(100);
+  }
+  return readings.sort((a, b) => a - b)[5] ?? Number.NaN;
+}
 
 function memoryStack(sizes: StackSizes, subnetBase: number): StackSpec {
   const n = sizes.sleep;
@@ -60,17 +71,14 @@ export async function benchSupervisionMemory(options: MemoryBenchOptions): Promi
     for (let run = 0; run < options.runs; run++) {
       await options.berth.stopDaemon();
       const pid = await options.berth.startDaemon();
-      await settle();
       const daemonKiB = (): number => processMemory(pid)?.rssKiB ?? Number.NaN;
-      berth.idle.push(daemonKiB() / MiB);
+      berth.idle.push((await steadyKiB(daemonKiB)) / MiB);
       // The engine opens on the first call that needs it; a stack coming and going leaves what a used daemon keeps.
       await options.berth.up(stack, 'cold');
       await options.berth.down(stack);
-      await settle();
-      const empty = daemonKiB();
+      const empty = await steadyKiB(daemonKiB);
       await options.berth.up(stack, 'cold');
-      await settle();
-      const loaded = daemonKiB();
+      const loaded = await steadyKiB(daemonKiB);
       const conmons = findProcesses((args) => (args[0] ?? '').endsWith('conmon') && args.some((arg) => arg.startsWith(options.berth.base)));
       const monitors = totalMemory(conmons);
       if (monitors.processes !== stack.containers) throw new Error(`found ${monitors.processes} conmon processes for ${stack.containers} containers`);
@@ -79,9 +87,11 @@ export async function benchSupervisionMemory(options: MemoryBenchOptions): Promi
       log(`memory berth run ${run + 1}: berthd idle ${mib(berth.idle.at(-1))}, empty ${mib(empty / MiB)}, ${stack.containers} containers ${mib(loaded / MiB)}; conmon PSS ${Math.round(monitors.pssKiB / stack.containers)} KiB each`);
       if (options.docker) await measureDocker(options.docker, stack, docker, log, run);
     }
-  } finally {
+  } catch (error) {
+    // Whatever failed, no stack stays up.
     await options.berth.down(stack).catch(() => undefined);
     await options.docker?.down(stack).catch(() => undefined);
+    throw error;
   }
   const load = { start: loadStart, end: loadAverage() };
   const n = stack.containers;
@@ -90,7 +100,7 @@ export async function benchSupervisionMemory(options: MemoryBenchOptions): Promi
     summarize('berthd RSS, idle (just started)', 'MiB', berth.idle, { docker: withDocker(docker.idle), note: 'docker: dockerd + its containerd, started once for the whole bench' }),
     summarize('berthd RSS, engine open, 0 containers', 'MiB', berth.empty, { docker: withDocker(docker.empty) }),
     summarize(`berthd RSS, ${n} containers`, 'MiB', berth.loaded, { docker: withDocker(docker.loaded) }),
-    summarize('supervision per container: daemon share', 'KiB', berth.daemonShare, { docker: withDocker(docker.daemonShare), note: `(RSS with ${n} − RSS with 0) / ${n}` }),
+    summarize('supervision per container: daemon share', 'KiB', berth.daemonShare, { docker: withDocker(docker.daemonShare), note: `(RSS with ${n} − RSS with 0) / ${n}; GC moves a Node RSS by a few MiB, so this is noisy` }),
     summarize('supervision per container: monitor RSS', 'KiB', berth.monitorRss, { docker: withDocker(docker.monitorRss), note: 'berth: conmon; docker: containerd-shim-runc-v2' }),
     summarize('supervision per container: monitor PSS', 'KiB', berth.monitorPss, { docker: withDocker(docker.monitorPss) }),
     summarize('supervision per container: daemon share + monitor PSS', 'KiB', berth.total, { docker: withDocker(docker.total) }),
@@ -115,15 +125,12 @@ async function measureDocker(docker: DockerTool, stack: StackSpec, into: MemoryS
     const containerd = docker.containerdPid();
     return totalMemory([docker.dockerdPid, ...(containerd === undefined ? [] : [containerd])]).rssKiB;
   };
-  await settle();
-  into.idle.push(daemons() / MiB);
+  into.idle.push((await steadyKiB(daemons)) / MiB);
   await docker.up(stack, 'cold');
   await docker.down(stack);
-  await settle();
-  const empty = daemons();
+  const empty = await steadyKiB(daemons);
   await docker.up(stack, 'cold');
-  await settle();
-  const loaded = daemons();
+  const loaded = await steadyKiB(daemons);
   const shims = totalMemory(docker.shimPids());
   if (shims.processes !== stack.containers) throw new Error(`found ${shims.processes} containerd-shim processes for ${stack.containers} containers`);
   await docker.down(stack);
