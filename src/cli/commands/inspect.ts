@@ -20,11 +20,14 @@ export interface ResolvedTargets {
   missing: string[];
 }
 
-/** A container by its full id, its name, or an unambiguous id prefix (as docker resolves them); undefined when none. */
+/** A container by its full id or its name (with or without docker's leading /). */
 export function containerByReference(statuses: readonly ContainerStatus[], reference: string): ContainerStatus | undefined {
   const name = reference.replace(/^\//, '');
-  const exact = statuses.find((status) => status.record.id === reference || status.record.name === name);
-  if (exact) return exact;
+  return statuses.find((status) => status.record.id === reference || status.record.name === name);
+}
+
+/** A container by an unambiguous id prefix; undefined when none has it. */
+export function containerByIdPrefix(statuses: readonly ContainerStatus[], reference: string): ContainerStatus | undefined {
   if (!/^[0-9a-f]+$/.test(reference)) return undefined;
   const prefixed = statuses.filter((status) => status.record.id.startsWith(reference));
   if (prefixed.length > 1) throw new UserError(`multiple containers have ids starting with ${reference}`, { hint: 'give more of the id, or the name' });
@@ -41,8 +44,9 @@ export function serviceContainers(statuses: readonly ContainerStatus[], project:
 }
 
 /**
- * Each reference is a container (id, name, id prefix) first; otherwise a service of the selected
- * project, which is only looked up then (a container name needs no compose file).
+ * Each reference is a container (id or name) first, then a service of the selected project (only
+ * looked up then: a container name needs no compose file), then an id prefix (so a service named
+ * `db` is not taken for an id starting with db).
  */
 export async function resolveTargets(statuses: readonly ContainerStatus[], references: readonly string[], project: () => Promise<SelectedProject | undefined>): Promise<ResolvedTargets> {
   const chosen: ContainerStatus[] = [];
@@ -55,8 +59,9 @@ export async function resolveTargets(statuses: readonly ContainerStatus[], refer
     }
     const selected = await project();
     const ofService = selected ? serviceContainers(statuses, selected.name, reference) : [];
-    if (ofService.length === 0) missing.push(reference);
-    chosen.push(...ofService);
+    const found = ofService.length > 0 ? ofService : [containerByIdPrefix(statuses, reference)].filter((status) => status !== undefined);
+    if (found.length === 0) missing.push(reference);
+    chosen.push(...found);
   }
   return { statuses: chosen.filter((status, index) => chosen.indexOf(status) === index), missing };
 }
