@@ -67,6 +67,7 @@ export async function createContainer(context: ProjectContext, request: CreateRe
       image: { reference, config: image.config.config ?? {} },
       rootfs: rootfs.rootfs,
       netnsPath: network.netnsPath,
+      joinNamespaces: await sharedNamespaces(context, request.service, service),
       mounts,
       etcFiles: network.etcFiles,
       labels: composeLabels(identity, {
@@ -84,6 +85,24 @@ export async function createContainer(context: ProjectContext, request: CreateRe
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw error;
   }
+}
+
+/** `pid`/`ipc: service:x|container:x`: the namespace files of x's init process, which must exist (created or running). */
+async function sharedNamespaces(context: ProjectContext, serviceName: string, service: ServiceConfig): Promise<{ pid?: string; ipc?: string }> {
+  const paths: { pid?: string; ipc?: string } = {};
+  for (const key of ['pid', 'ipc'] as const) {
+    const mode = service[key];
+    if (!mode?.startsWith('service:') && !mode?.startsWith('container:')) continue;
+    const [kind, ...rest] = mode.split(':');
+    const name = rest.join(':');
+    const target = kind === 'service' ? context.index.firstOfService(name) : context.index.get(name);
+    const status = target ? await context.drivers.runtime.inspect(target.id) : undefined;
+    if (status?.pid === undefined) {
+      throw new UserError(`${key}: ${mode}: that container is not running`, { keyPath: `services.${serviceName}.${key}`, hint: 'it must be created first; depends_on orders this' });
+    }
+    paths[key] = `/proc/${status.pid}/ns/${key}`;
+  }
+  return paths;
 }
 
 /** The mounts of the containers `volumes_from` names (`service`, `service:ro`, `container:name`), from their records. */

@@ -28,7 +28,6 @@ export interface DesiredStateRequest {
   readonly imageHasHealthcheck?: ((image: string) => boolean) | undefined;
 }
 
-const IMPLICIT_SOURCES_NEEDING_A_CONTAINER = new Set(['network_mode', 'ipc', 'pid', 'volumes_from']);
 
 /** What each command makes of its services, and of the project's networks and volumes. */
 const COMMAND_GOALS: Record<StackCommand, { service: ServiceGoal; project: DesiredState['goal']; withDependencies: boolean }> = {
@@ -54,9 +53,7 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
     const service = project.services[name];
     if (!service) throw new Error(`desiredStateFromProject: no service "${name}"`);
     const image = imageOf(project.name, name, service);
-    const createAfter = graph.edges
-      .filter((edge) => edge.from === name && IMPLICIT_SOURCES_NEEDING_A_CONTAINER.has(edge.source))
-      .map((edge) => edge.to);
+    const createAfter = servicesNeededAtCreate(service);
     return {
       name,
       goal: goals.service,
@@ -95,6 +92,19 @@ export function desiredStateFromProject(project: Project, request: DesiredStateR
 /** The image to run: `image:`, or the name compose gives a built one (`<project>-<service>`). */
 export function imageOf(projectName: string, serviceName: string, service: ServiceConfig): string {
   return service.image ?? `${projectName}-${serviceName}`;
+}
+
+/**
+ * The services whose container must exist before this one is created: `network_mode`, `ipc` and `pid`
+ * of `service:x` join x's namespaces, `volumes_from: [x]` takes x's mounts. Read from the keys
+ * themselves: the loader also turns them into `depends_on` entries, which is only about starting.
+ */
+function servicesNeededAtCreate(service: ServiceConfig): string[] {
+  const needed = [service.network_mode, service.ipc, service.pid]
+    .filter((value): value is string => value?.startsWith('service:') === true)
+    .map((value) => value.slice('service:'.length));
+  for (const item of service.volumes_from ?? []) if (!item.startsWith('container:')) needed.push(item.split(':')[0] ?? item);
+  return needed;
 }
 
 function replicasOf(service: ServiceConfig): number {

@@ -31,6 +31,7 @@ export interface CreateContainerRequest {
   image: { reference: string; config: ImageRuntimeConfig };
   rootfs: string;
   netnsPath?: string | undefined;
+  joinNamespaces?: ContainerFacts['joinNamespaces'];
   /** Mounts resolved by src/volume (volumes, tmpfs, volumes_from). */
   mounts?: RuntimeMount[] | undefined;
   etcFiles?: ContainerFacts['etcFiles'];
@@ -130,6 +131,7 @@ export class ContainerRuntime {
       id: request.id,
       rootfs: request.rootfs,
       netnsPath: request.netnsPath,
+      joinNamespaces: request.joinNamespaces,
       mounts: request.mounts ?? [],
       etcFiles: request.etcFiles,
       passwd,

@@ -18,6 +18,8 @@ export interface ContainerFacts {
   rootfs: string;
   /** A persistent netns file to join; absent means a fresh namespace with only `lo`. */
   netnsPath?: string | undefined;
+  /** `pid`/`ipc: service:x|container:x`: the other container's namespace files (`/proc/<pid>/ns/...`) to join. */
+  joinNamespaces?: { pid?: string | undefined; ipc?: string | undefined } | undefined;
   /** Mounts for `volumes`, `tmpfs`, `volumes_from` (resolved by src/volume), in any order. */
   mounts: readonly RuntimeMount[];
   /** Host files bound over /etc/resolv.conf, /etc/hosts, /etc/hostname. */
@@ -212,8 +214,9 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
   const rlimits = resolveRlimits(service, facts.hostHardLimits);
   // `host` shares the engine's namespace (no entry); otherwise a new one, or the prepared netns file.
   const namespaces: RuntimeSpec['linux']['namespaces'] = [{ type: 'mount' }, { type: 'uts' }];
-  if (service.pid !== 'host') namespaces.push({ type: 'pid' });
-  if (service.ipc !== 'host') namespaces.push({ type: 'ipc' });
+  const join = facts.joinNamespaces ?? {};
+  if (service.pid !== 'host') namespaces.push(join.pid ? { type: 'pid', path: join.pid } : { type: 'pid' });
+  if (service.ipc !== 'host') namespaces.push(join.ipc ? { type: 'ipc', path: join.ipc } : { type: 'ipc' });
   if (service.network_mode !== 'host') {
     namespaces.push(facts.netnsPath ? { type: 'network', path: facts.netnsPath } : { type: 'network' });
   }

@@ -77,7 +77,14 @@ test('network_mode service: and volumes_from make the container wait for the oth
     project({
       vpn: { image: 'x' },
       data: { image: 'x' },
-      app: { image: 'x', network_mode: 'service:vpn', volumes_from: ['data:ro'] },
+      // The loader also adds depends_on entries for them, as compose does: those must not hide the order.
+      app: {
+        image: 'x',
+        network_mode: 'service:vpn',
+        pid: 'service:data',
+        volumes_from: ['data:ro', 'container:other'],
+        depends_on: { vpn: { condition: 'service_started', required: true, restart: true }, data: { condition: 'service_started', required: true } },
+      },
     }),
     { command: 'up', since: 0 },
   );
