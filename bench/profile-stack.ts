@@ -50,20 +50,32 @@ try {
   await tool.down(stack);
 
   // 1. The CLI's fixed costs, as whole processes.
-  const wholes: Record<string, number[]> = { 'node -e 0': [], 'berth version': [], 'berth config -q': [], 'berth up -d (no-op)': [], 'berth ps': [] };
+  const wholes: Record<string, () => Promise<{ ms: number }>> = {
+    'node -e 0': () => timeProcess([process.execPath, '-e', '0']),
+    'berth version': () => cli(['version']),
+    'berth config -q': () => cli(['config', '-q']),
+    'berth ps': () => cli(['ps']),
+    'berth up -d (no-op)': () => cli(['up', '-d']),
+    'berth --progress quiet up -d (no-op)': () => cli(['--progress', 'quiet', 'up', '-d']),
+  };
+  const wholeSamples = new Map<string, number[]>();
   await tool.up(stack, 'cold');
   for (let run = 0; run < runs; run++) {
-    wholes['node -e 0']?.push((await timeProcess([process.execPath, '-e', '0'])).ms);
-    wholes['berth version']?.push((await cli(['version'])).ms);
-    wholes['berth config -q']?.push((await cli(['config', '-q'])).ms);
-    wholes['berth up -d (no-op)']?.push((await cli(['up', '-d'])).ms);
-    wholes['berth ps']?.push((await cli(['ps'])).ms);
+    for (const [name, command] of Object.entries(wholes)) wholeSamples.set(name, [...(wholeSamples.get(name) ?? []), (await command()).ms]);
   }
   await tool.down(stack);
+  // The cold up and the down without progress output, for what printing it costs.
+  const quiet: Record<'up' | 'down', number[]> = { up: [], down: [] };
+  for (let run = 0; run < runs; run++) {
+    quiet.up.push((await cli(['--progress', 'quiet', 'up', '-d'])).ms);
+    quiet.down.push((await cli(['--progress', 'quiet', 'down', '-t', '0'])).ms);
+  }
+  wholeSamples.set('berth --progress quiet up -d (cold)', quiet.up);
+  wholeSamples.set('berth --progress quiet down -t 0', quiet.down);
   say('\nwhole processes (median, min–max of runs):');
-  for (const [name, samples] of Object.entries(wholes)) {
+  for (const [name, samples] of wholeSamples) {
     const s = summarizeSamples(samples);
-    say(`    ${name.padEnd(22)} ${String(s.median).padStart(7)} ms  (${s.min}–${s.max})`);
+    say(`    ${name.padEnd(38)} ${String(s.median).padStart(7)} ms  (${s.min}–${s.max})`);
   }
 
   // 2. CPU profiles: the CLI of each step, and berthd sliced to the same windows.
@@ -80,9 +92,13 @@ try {
     log(`profiled run ${run + 1}: up ${Math.round(wall.up.at(-1) ?? 0)} ms, no-op ${Math.round(wall.noop.at(-1) ?? 0)} ms, down ${Math.round(wall.down.at(-1) ?? 0)} ms`);
   }
   await tool.stopDaemon();
+  writeFileSync(path.join(out, 'windows.json'), `${JSON.stringify({ daemonPid, windows }, null, 2)}\n`);
+  // One file per thread: CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, thread 0 the main one.
   const daemonFiles = readdirSync(daemonProfiles).filter((name) => name.includes(`.${daemonPid}.`));
-  if (daemonFiles.length === 0) throw new Error(`berthd ${daemonPid} wrote no profile in ${daemonProfiles}`);
-  const daemon = daemonFiles.map((name) => loadCpuProfile(path.join(daemonProfiles, name)));
+  const isMain = (name: string): boolean => name.includes(`.${daemonPid}.0.`);
+  if (!daemonFiles.some(isMain)) throw new Error(`berthd ${daemonPid} wrote no profile in ${daemonProfiles}`);
+  const daemonMain = daemonFiles.filter(isMain).map((name) => loadCpuProfile(path.join(daemonProfiles, name)));
+  const daemonWorkers = daemonFiles.filter((name) => !isMain(name)).map((name) => loadCpuProfile(path.join(daemonProfiles, name)));
   for (const step of STEPS) {
     const cliDir = path.join(out, `cli-${step}`);
     const cliProfiles = readdirSync(cliDir).map((name) => loadCpuProfile(path.join(cliDir, name)));
@@ -90,10 +106,12 @@ try {
     const per = (value: number): string => `${Math.round(value / runs)}`;
     say(`\n=== ${step}: whole process median ${summarizeSamples(wall[step]).median} ms (profiled, so slower) ===`);
     const cliSummary = summarizeWindows(cliProfiles, whole);
-    const daemonSummary = summarizeWindows(daemon, windows[step]);
-    say(`CLI main thread ${per(cliSummary.busyMs)} ms per run; berthd main thread ${per(daemonSummary.busyMs)} ms per run (sums over ${runs} runs below)`);
+    const daemonSummary = summarizeWindows(daemonMain, windows[step]);
+    const workerSummary = summarizeWindows(daemonWorkers, windows[step]);
+    say(`per run: CLI main thread ${per(cliSummary.busyMs)} ms; berthd main thread ${per(daemonSummary.busyMs)} ms, its worker threads (netlink, DNS) ${per(workerSummary.busyMs)} ms (sums over ${runs} runs below)`);
     say(formatWindowSummary(`CLI (${runs} runs)`, cliSummary));
-    say(formatWindowSummary(`berthd during the command (${runs} runs)`, daemonSummary));
+    say(formatWindowSummary(`berthd main thread during the command (${runs} runs)`, daemonSummary));
+    say(formatWindowSummary(`berthd worker threads during the command (${runs} runs)`, workerSummary));
   }
 
   // 3. The engine's steps, timed in this process (the same engine code berthd runs).
