@@ -35,3 +35,13 @@ export function requireSuccess(outcome: RequestOutcome, verb: string): void {
   const lines = [...outcome.failures.map(({ service, reason }) => `service ${service}: ${reason}`), ...outcome.errors];
   throw new UserError(`${verb} failed: ${lines.join('; ')}`, { hint: 'see `berth logs SERVICE` for what the containers printed' });
 }
+
+/** compose's warning for containers of services no longer in the files (they also keep `down` from removing networks). */
+export function reportOrphans(outcome: RequestOutcome, stderr: { write(text: string): unknown }, verb: 'up' | 'down'): void {
+  if (!outcome.orphans?.length) return;
+  const kept = verb === 'down' ? '; they keep the project\'s networks in use' : '';
+  stderr.write(
+    `warning: found orphan containers (${outcome.orphans.join(', ')}) for this project${kept}. ` +
+      'If you removed or renamed this service in your compose file, run this command with --remove-orphans to clean it up.\n',
+  );
+}

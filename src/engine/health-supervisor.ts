@@ -1,6 +1,6 @@
 // Runs the health probes of a project's running containers and reports changes of their health status.
 import type { Subscription } from 'rxjs';
-import { distinctUntilChanged, from, map, tap } from 'rxjs';
+import { concatMap, distinctUntilChanged, from, map } from 'rxjs';
 import type { HealthStatus } from '../plan/plan-types.js';
 import { healthProbes } from '../reconcile/health-monitor.js';
 import type { HealthSettings } from '../reconcile/health-settings.js';
@@ -27,9 +27,9 @@ export class HealthSupervisor {
       );
     const subscription = healthProbes(settings, startedAt, runProbe)
       .pipe(
-        // Kept for ps and inspect; a failed write only loses the detail, not the status.
-        tap((state) => void writeHealthRecord(containerDir, state).catch(() => undefined)),
-        map((state) => state.status),
+        // Kept for ps and inspect, written before the status is reported: whoever hears "healthy"
+        // (`up --wait`) and then reads the record must find it. A failed write only loses the detail.
+        concatMap((state) => from(writeHealthRecord(containerDir, state).catch(() => undefined)).pipe(map(() => state.status))),
         distinctUntilChanged(),
       )
       .subscribe((status) => this.onHealth(name, status));

@@ -26,6 +26,8 @@ export interface RequestOutcome {
   readonly failures: readonly { service: string; reason: string }[];
   /** Steps given up after repeated failures (a network that could not be made). */
   readonly errors: readonly string[];
+  /** Containers of services no longer in the project, left alone (without `--remove-orphans`). */
+  readonly orphans?: readonly string[] | undefined;
 }
 
 const STILL_MOVING = new Set<ServiceStatus['state']>(['pending', 'waiting', 'stopping']);
@@ -99,7 +101,8 @@ export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }
     if (reason !== undefined) failures.push({ service, reason });
   }
   const errors = state.abandoned.map(({ action, error }) => `${action.kind} ${describeTarget(action)}: ${error}`);
-  return { ok: failures.length === 0 && errors.length === 0, services, failures, errors };
+  const orphans = state.decision?.orphans ?? [];
+  return { ok: failures.length === 0 && errors.length === 0, services, failures, errors, ...(orphans.length > 0 ? { orphans } : {}) };
 }
 
 function failureReason(status: ServiceStatus, requireHealthy: boolean): string | undefined {

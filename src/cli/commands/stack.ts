@@ -7,7 +7,7 @@ import { statePathsFromEnv } from '../../state/paths.js';
 import type { PullPolicy } from '../../plan/plan-types.js';
 import type { Project } from '../../spec/model.js';
 import type { CommandContext } from '../command-context.js';
-import { loadCommandProject, parseSeconds, requireSuccess } from '../project-command.js';
+import { loadCommandProject, parseSeconds, reportOrphans, requireSuccess } from '../project-command.js';
 import { connectStackEngine } from '../stack-engine-client.js';
 import { attachToStack } from '../attached-up.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -108,6 +108,7 @@ Examples:
           { onState: reporter.onState },
         );
         await reporter.finish(outcome);
+        reportOrphans(outcome, context.stderr, 'up');
         requireSuccess(outcome, 'up');
         if (options.detach || options.wait || !options.start) return;
         const code = await attachToStack(engine, scaled, context, {
@@ -182,6 +183,7 @@ Examples:
           { onState: reporter.onState },
         );
         await reporter.finish(outcome);
+        reportOrphans(outcome, context.stderr, 'down');
         requireSuccess(outcome, 'down');
         if (options.rmi) await removeProjectImages(project, options.rmi, context);
       } finally {
