@@ -77,7 +77,10 @@ networks:
   t.true(kept.ok);
   t.deepEqual(names(), ['eng-scale-old-1', 'eng-scale-worker-1']);
   t.deepEqual(engine.session('eng-scale')?.states$.value?.decision?.orphans, ['eng-scale-old-1']);
-  t.true((await engine.up(withoutOld, { stopTimeoutMs: 500, removeOrphans: true, wait: true })).ok);
+  t.deepEqual(kept.orphans, ['eng-scale-old-1'], 'the outcome names the orphans, for the CLI to warn about');
+  const removed = await engine.up(withoutOld, { stopTimeoutMs: 500, removeOrphans: true, wait: true });
+  t.true(removed.ok);
+  t.is(removed.orphans, undefined);
   t.deepEqual(names(), ['eng-scale-worker-1']);
   // base (with `old`) is what teardown downs; bring back nothing more.
 });
