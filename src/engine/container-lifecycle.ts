@@ -11,6 +11,7 @@ import { resolveServiceMounts } from '../volume/service-mounts.js';
 import { LABEL, composeLabels } from './compose-labels.js';
 import { observedIdentity, type IndexedContainer } from './container-index.js';
 import { attachContainerNetwork, detachContainerNetwork } from './container-network.js';
+import { serviceFileMounts } from './service-files.js';
 import { clearCreateIntent, recordCreateIntent } from './create-intents.js';
 import { readEngineRecord, writeEngineRecord } from './engine-record.js';
 import type { ProjectContext } from './project-context.js';
@@ -59,6 +60,8 @@ export async function createContainer(context: ProjectContext, request: CreateRe
       netnsOf: (target) => netnsOf(context, target),
     });
     undo.push(() => detachContainerNetwork(drivers, id));
+    // After the network: its teardown removes the volatile directory a config's content is written to.
+    mounts.push(...(await serviceFileMounts(project, request.service, service, drivers.paths.run, id)));
     const identity = { project: project.name, service: request.service, number: request.number, configHash: request.configHash, oneoff: request.oneoff !== undefined };
     await drivers.runtime.create({
       id,

@@ -28,6 +28,19 @@ export const UNSUPPORTED_SERVICE_KEYS: readonly string[] = [
   'build.secrets',
   'build.ssh',
   'build.platforms',
+  // Checked by a real run (docs/compose-compatibility.md): the container runs as if these were absent.
+  'annotations',
+  'cgroup',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_period',
+  'cpu_quota',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'device_cgroup_rules',
+  'external_links',
+  'pre_start',
+  'uts',
 ];
 
 /** Top-level keys, dotted. */

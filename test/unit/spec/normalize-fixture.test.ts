@@ -23,6 +23,10 @@ test('a file using every service key normalises to the hand-checked canonical pr
   t.is(actual, expected);
   t.deepEqual(
     warnings.map((warning) => warning.keyPath),
-    ['services.web.cgroup_parent'],
+    [
+      'services.web.cgroup_parent',
+      ...['annotations', 'cgroup', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime'].map((key) => `services.web.${key}`),
+      ...['device_cgroup_rules', 'external_links', 'pre_start', 'uts'].map((key) => `services.web.${key}`),
+    ],
   );
 });
