@@ -16,6 +16,8 @@ export interface BuildFixture {
   store: ImageStore;
   /** `busybox:latest`: the three busybox test layers (whiteouts, opaque dir, hardlinks). */
   busybox: ImageRecord;
+  /** What buildImage needs: the paths and the store, no registry (nothing is ever pulled from outside). */
+  drivers: { paths: StatePaths; images: ImageStore };
   /** A fresh directory with these files (relative path → content); returns its path. */
   context(files: Record<string, string | Buffer>): Promise<string>;
 }
@@ -36,6 +38,7 @@ export async function buildFixture(t: ExecutionContext): Promise<BuildFixture> {
     paths,
     store,
     busybox: loaded.record,
+    drivers: { paths, images: store },
     async context(files) {
       const dir = await mkdtemp(path.join(tmpdir(), 'bd-ctx-'));
       dirs.push(dir);
