@@ -1,6 +1,8 @@
 // Whether a service may start: its depends_on conditions against what its dependencies are doing now.
 import type { DependencyCondition, DesiredService, ObservedContainer } from './plan-types.js';
 
+const DEPENDENCY_FAILED = 'dependency failed to start: ';
+
 export type GateResult =
   | { readonly open: true }
   | { readonly open: false; readonly waitingFor: string }
@@ -36,7 +38,8 @@ function evaluateCondition(dependency: DependencyCondition, inputs: GateInputs):
   }
   if (target.replicas === 0) return { open: true };
   const failure = inputs.failedServices[dependency.service];
-  if (failure !== undefined) return { open: false, failed: `dependency failed to start: ${failure}` };
+  // A failure that is itself a dependency's keeps its wording: one "dependency failed to start:" is enough.
+  if (failure !== undefined) return { open: false, failed: failure.startsWith(DEPENDENCY_FAILED) ? failure : `${DEPENDENCY_FAILED}${failure}` };
   const containers = inputs.currentContainers(dependency.service).filter((c) => c.number <= target.replicas);
   if (containers.length < target.replicas) return { open: false, waitingFor: `${dependency.service} to be created` };
 
