@@ -4,6 +4,7 @@ import type { RequestOutcome } from '../engine/request-outcome.js';
 import { UserError } from '../errors.js';
 import { loadProject, type LoadedProject } from '../spec/load-project.js';
 import { selectServices } from '../spec/profiles.js';
+import { PROJECT_ORIGIN_KEY, type ProjectOrigin } from '../engine/compose-labels.js';
 import type { CommandContext } from './command-context.js';
 import { type GlobalOptions, toLoadOptions } from './global-options.js';
 import { reportWarnings } from './report.js';
@@ -12,6 +13,9 @@ export async function loadCommandProject(command: Command, context: CommandConte
   const globals = command.optsWithGlobals<GlobalOptions>();
   const loaded = await loadProject({ ...toLoadOptions(globals, context.cwd), env: context.env, ...(services.length ? { services: [...services] } : {}) });
   reportWarnings(loaded.warnings, context.stderr);
+  // Where the project came from, for the compose labels of its containers (`berth ls` shows them).
+  const origin: ProjectOrigin = { workingDir: loaded.projectDir, configFiles: loaded.files };
+  loaded.project = { ...loaded.project, [PROJECT_ORIGIN_KEY]: origin };
   for (const service of services) {
     if (!loaded.project.services[service]) throw new UserError(`no such service: ${service}`, { hint: `services: ${Object.keys(loaded.project.services).join(', ')}` });
   }

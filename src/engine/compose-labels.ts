@@ -14,6 +14,21 @@ export const LABEL = {
   volume: 'com.docker.compose.volume',
 } as const;
 
+/** The project's directory and files, as the CLI loaded them: carried in the model under this extension key. */
+export const PROJECT_ORIGIN_KEY = 'x-berth-origin';
+
+export interface ProjectOrigin {
+  readonly workingDir: string;
+  readonly configFiles: readonly string[];
+}
+
+/** compose's working_dir and config_files labels, when the model says where it came from. */
+export function originLabels(project: object): Record<string, string> {
+  const origin = (project as Record<string, unknown>)[PROJECT_ORIGIN_KEY] as Partial<ProjectOrigin> | undefined;
+  if (!origin || typeof origin.workingDir !== 'string' || !Array.isArray(origin.configFiles)) return {};
+  return { [LABEL.workingDir]: origin.workingDir, [LABEL.configFiles]: origin.configFiles.join(',') };
+}
+
 export interface ContainerIdentity {
   readonly project: string;
   readonly service: string;

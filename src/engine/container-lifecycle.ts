@@ -8,7 +8,7 @@ import { healthSettings } from '../reconcile/health-settings.js';
 import type { RuntimeMount } from '../runtime/oci-spec.js';
 import type { ServiceConfig } from '../spec/model.js';
 import { resolveServiceMounts } from '../volume/service-mounts.js';
-import { LABEL, composeLabels } from './compose-labels.js';
+import { LABEL, composeLabels, originLabels } from './compose-labels.js';
 import { observedIdentity, type IndexedContainer } from './container-index.js';
 import { attachContainerNetwork, detachContainerNetwork } from './container-network.js';
 import { serviceFileMounts } from './service-files.js';
@@ -74,6 +74,7 @@ export async function createContainer(context: ProjectContext, request: CreateRe
       mounts,
       etcFiles: network.etcFiles,
       labels: composeLabels(identity, {
+        ...originLabels(project),
         [LABEL.image]: image.id,
         [LABEL.version]: 'berth',
       }),

@@ -31,10 +31,10 @@ test('ls lists projects from their containers: running ones by default, all with
 
   const running = await berth.bare('ls');
   t.is(running.code, 0, running.stderr);
-  // compose's table: tabwriter with minimum width 20 and padding 3; no config_files label yet, so N/A.
-  t.is(running.stdout, 'NAME                STATUS              CONFIG FILES\ncc-ls               running(1)          N/A\n');
+  // compose's table: tabwriter with minimum width 20 and padding 3; CONFIG FILES from the containers' labels.
+  t.is(running.stdout, `NAME                STATUS              CONFIG FILES\ncc-ls               running(1)          ${berth.file}\n`);
   const all = await berth.bare('ls', '-a', '--format', 'json');
-  t.deepEqual(JSON.parse(all.stdout), [{ Name: 'cc-ls', Status: 'exited(1), running(1)', ConfigFiles: 'N/A' }]);
+  t.deepEqual(JSON.parse(all.stdout), [{ Name: 'cc-ls', Status: 'exited(1), running(1)', ConfigFiles: berth.file }]);
   t.is((await berth.bare('ls', '-q')).stdout, 'cc-ls\n');
   t.is((await berth.bare('ls', '-q', '--filter', 'name=^cc-l')).stdout, 'cc-ls\n');
   t.is((await berth.bare('ls', '--format', 'json', '--filter', 'name=other')).stdout, '[]\n');
