@@ -21,7 +21,7 @@ ENV APP_HOME=/srv/app PORT=\${PORT:-8080}
 EXPOSE $PORT 53/udp
 VOLUME ["/data"]
 USER app:app
-WORKDIR \$APP_HOME
+WORKDIR $APP_HOME
 HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD wget -q -O- localhost:$PORT || exit 1
 STOPSIGNAL SIGQUIT
 SHELL ["/bin/sh", "-e", "-c"]
