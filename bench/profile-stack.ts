@@ -1,5 +1,6 @@
 // `node --import tsx bench/profile-stack.ts`: where the time of a sleep-N cold up, no-op up and down goes (CLI, berthd, engine steps).
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/engine/engine.js';
@@ -15,13 +16,14 @@ const { values: flags } = parseArgs({
   options: {
     n: { type: 'string', default: String(FULL_SIZES.sleep) },
     runs: { type: 'string', default: '5' },
-    out: { type: 'string', default: new URL('./results/profile/', import.meta.url).pathname },
+    // Where the .cpuprofile files go (default: a new directory under /tmp); the summary also goes to bench/results/.
+    out: { type: 'string' },
     'subnet-base': { type: 'string', default: '120' },
   },
 });
 const n = Number(flags.n);
 const runs = Number(flags.runs);
-const out = path.resolve(flags.out);
+const out = flags.out ? path.resolve(flags.out) : mkdtempSync(path.join(tmpdir(), 'bench-profile-'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const stack: StackSpec = stackSpec('sleep', { ...FULL_SIZES, sleep: n }, Number(flags['subnet-base']));
@@ -152,4 +154,6 @@ try {
   await tool.close();
 }
 writeFileSync(path.join(out, 'summary.txt'), `${report.join('\n')}\n`);
-console.log(`\nprofiles and summary.txt in ${out}`);
+const kept = new URL(`./results/profile-sleep${n}-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`, import.meta.url).pathname;
+writeFileSync(kept, `${report.join('\n')}\n`);
+console.log(`\nprofiles in ${out}; summary in ${kept}`);
