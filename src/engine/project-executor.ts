@@ -1,4 +1,5 @@
 // The loop's executor for one project: each action done over the drivers, answered with what changed.
+import { buildServiceImage } from '../build/service-build.js';
 import { UserError } from '../errors.js';
 import { parseImageReference } from '../image/reference.js';
 import { pullImage } from '../image/registry/pull-image.js';
@@ -35,9 +36,8 @@ export class ProjectExecutor implements ActionExecutor {
         await pullImage(parseImageReference(action.image), context.drivers.images, context.drivers.registry);
         return [{ kind: 'image', image: action.image, refreshed: true }];
       case 'build-image':
-        throw new UserError(`service ${action.service} needs image ${action.image} built, and berth cannot build images yet`, {
-          hint: `build it elsewhere and load it with \`berth image load\`, or give the service an image that exists`,
-        });
+        await buildServiceImage(context.drivers, context.project, action.service);
+        return [{ kind: 'image', image: action.image, refreshed: true }];
       case 'create-container':
         return [{ kind: 'container', container: await createContainer(context, { service: action.service, number: action.number, name: action.container, configHash: action.configHash }) }];
       case 'start-container':
