@@ -13,7 +13,7 @@ import { discardSnapshot, mountSnapshot } from './layer-snapshot.js';
 import { SCRIPT_PATH, runInRootfs } from './run-command.js';
 import { ensureDirectory } from './rootfs-writer.js';
 import type { CopySource, Stage, StageGraph } from './stage-graph.js';
-import { applyConfigInstruction, atLine, commandArgv, expandIn, isConfigInstruction, runEnvironment, type StageState } from './stage-state.js';
+import { applyConfigInstruction, atLine, atLineAsync, commandArgv, expandIn, isConfigInstruction, runEnvironment, type StageState } from './stage-state.js';
 
 /** The finished state of an earlier stage (built once, awaited by every stage that needs it). */
 export type StageLookup = (index: number) => Promise<StageState>;
@@ -34,7 +34,9 @@ export async function buildStage(session: BuildSession, graph: StageGraph, stage
     session.report({ kind: 'step', stage: label, step, steps: total, instruction: instruction.original, status: 'running' });
     try {
       const copySource = position >= triggers.length ? stage.copySources.get(position - triggers.length) : undefined;
-      const { next, cached } = await runStep(session, state, instruction, { label, step, copySource, graph, finished });
+      const current = state;
+      // Any user mistake found while the step runs (an unknown USER, say) is placed at its line.
+      const { next, cached } = await atLineAsync(session.scope, instruction.line, () => runStep(session, current, instruction, { label, step, copySource, graph, finished }));
       state = next;
       session.report({ kind: 'step', stage: label, step, steps: total, instruction: instruction.original, status: cached ? 'cached' : 'done', durationMs: Date.now() - begin });
     } catch (error) {
