@@ -20,7 +20,7 @@ export type StageLookup = (index: number) => Promise<StageState>;
 
 /** Build `stage` to its final state. Steps run in order; a cached step reuses its layer without running. */
 export async function buildStage(session: BuildSession, graph: StageGraph, stage: Stage, finished: StageLookup): Promise<StageState> {
-  const label = stage.name ?? String(stage.index);
+  const label = stage.name ?? `stage-${stage.index}`;
   const started = Date.now();
   const { state: base, triggers } = await baseState(session, stage, finished);
   const steps: Instruction[] = [...triggers, ...stage.instructions];
@@ -139,7 +139,7 @@ async function copySourceOf(session: BuildSession, state: StageState, instructio
   const planned = context.copySource;
   if (planned?.kind === 'stage') {
     const source = context.graph.stages[planned.index];
-    return { kind: 'stage', label: source?.name ?? String(planned.index), state: await context.finished(planned.index) };
+    return { kind: 'stage', label: source?.name ?? `stage-${planned.index}`, state: await context.finished(planned.index) };
   }
   const reference = planned?.kind === 'image' ? planned.reference : expandIn(state, session.scope, instruction.from, instruction.line);
   return { kind: 'image', image: await resolveImage(session, reference, instruction.line) };

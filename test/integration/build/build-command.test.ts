@@ -63,7 +63,7 @@ test('berth build builds every service with a build section, names images as com
   const { run, root } = await project(t);
   const first = await run('build');
   t.is(first.code, 0, first.stderr);
-  t.regex(first.stderr, /#\d+ \[web 0 3\/4\] COPY index.html \/www\/\n#\d+ DONE/);
+  t.regex(first.stderr, /#\d+ \[web stage-0 3\/4\] COPY index.html \/www\/\n#\d+ DONE/);
   t.regex(first.stderr, /Built web: bd-cli-web [0-9a-f]{12} \(4 steps, 0 cached/);
   t.regex(first.stderr, /Built api: bd-registry.local\/api:dev/);
   t.notRegex(first.stderr, /\[api debug/, 'the debug stage is not needed by the target');
