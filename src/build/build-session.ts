@@ -21,6 +21,9 @@ export class BuildCancelled extends Error {
   override readonly name = 'BuildCancelled';
 }
 
+/** A named build context: a directory COPY --from reads, or an image standing in for a name. */
+export type NamedContext = { kind: 'directory'; tree: SourceTree } | { kind: 'image'; reference: string };
+
 export interface BuildSession {
   readonly store: ImageStore;
   readonly runtime: ContainerRuntime;
@@ -31,6 +34,8 @@ export interface BuildSession {
   readonly noCache: boolean;
   readonly pull: boolean;
   readonly network: 'none' | 'host';
+  readonly shmSize?: number | undefined;
+  readonly namedContexts: ReadonlyMap<string, NamedContext>;
   readonly report: (event: BuildEvent) => void;
   /** Base and --from images, each resolved (and pulled) once per build. */
   readonly images: Map<string, Promise<ImageRecord>>;
@@ -42,7 +47,12 @@ export interface BuildSession {
  * The image a FROM or COPY --from names: from the store, or pulled when absent (always with `--pull`).
  * `line` places errors in the Dockerfile.
  */
-export function resolveImage(session: BuildSession, reference: string, line: number): Promise<ImageRecord> {
+export function resolveImage(session: BuildSession, name: string, line: number): Promise<ImageRecord> {
+  const named = session.namedContexts.get(name);
+  if (named?.kind === 'directory') {
+    throw new UserError(`${name} is a directory context: only COPY --from can read it`, { position: { file: session.scope.file, line, col: 1 }, hint: 'use docker-image://<image> to stand in for an image' });
+  }
+  const reference = named?.kind === 'image' ? named.reference : name;
   let found = session.images.get(reference);
   if (!found) {
     found = findOrPull(session, reference, line);

@@ -11,7 +11,10 @@ import { atLine, atLineAsync, expandIn, stageLookup, type StageState } from './s
 import { expandWord } from './word-expansion.js';
 
 /** Where `COPY --from` reads: a finished stage's layers or an image's. */
-export type ResolvedCopySource = { kind: 'stage'; label: string; state: StageState } | { kind: 'image'; image: ImageRecord };
+export type ResolvedCopySource =
+  | { kind: 'stage'; label: string; state: StageState }
+  | { kind: 'image'; image: ImageRecord }
+  | { kind: 'context'; name: string; tree: SourceTree };
 
 /** A COPY/ADD ready to run: its part of the cache key, and the work to do on a root filesystem. */
 export interface CopyPlan {
@@ -58,21 +61,22 @@ export async function planCopy(session: BuildSession, state: StageState, instruc
         rootfs,
         dest,
         owner: chown === undefined ? undefined : await resolveChown(rootfs, chown),
-        keepSourceOwners: from !== undefined,
+        keepSourceOwners: from !== undefined && from.kind !== 'context',
         mode: chmod === undefined ? undefined : Number.parseInt(chmod, 8),
         extractArchives: instruction.kind === 'ADD' && from === undefined,
         what: instruction.original,
       });
     });
   const settings = JSON.stringify({ instruction: instruction.original, dest, chown, chmod, inline });
-  if (from === undefined) {
+  if (from === undefined || from.kind === 'context') {
+    const tree = from?.tree ?? session.context;
     const items: CopyItem[] = [];
-    const digests: string[] = [];
+    const digests: string[] = [from === undefined ? 'context' : `context ${from.name}`];
     for (const source of paths) {
-      const entries = await atLineAsync(scope, instruction.line, () => session.context.match(source));
+      const entries = await atLineAsync(scope, instruction.line, () => tree.match(source));
       for (const entry of entries) {
-        items.push({ tree: session.context, entry });
-        digests.push(`${entry.relative}=${await session.context.contentDigest(entry)}`);
+        items.push({ tree, entry });
+        digests.push(`${entry.relative}=${await tree.contentDigest(entry)}`);
       }
     }
     return { descriptor: `${settings}\n${digests.join('\n')}`, execute: (rootfs) => run(rootfs, items) };

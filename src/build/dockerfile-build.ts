@@ -10,7 +10,7 @@ import type { RegistryClientOptions } from '../image/registry/registry-client.js
 import { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { StatePaths } from '../state/paths.js';
 import { BuildCache } from './build-cache.js';
-import { BuildCancelled, type BuildEvent, type BuildSession } from './build-session.js';
+import { BuildCancelled, type BuildEvent, type BuildSession, type NamedContext } from './build-session.js';
 import { readDockerfile } from './instruction-parser.js';
 import { SourceTree } from './source-tree.js';
 import { buildStage } from './stage-builder.js';
@@ -35,6 +35,13 @@ export interface BuildOptions {
   pull?: boolean | undefined;
   /** RUN's network: `none` (also what `default` means here: builds never reach outside) or `host`. */
   network?: 'none' | 'host' | 'default' | undefined;
+  /** Size of RUN's /dev/shm in bytes (default 64 MiB). */
+  shmSize?: number | undefined;
+  /**
+   * Named contexts (compose `additional_contexts`): a directory `COPY --from=name` reads, or
+   * `docker-image://ref` standing in for the image `name` in FROM and COPY --from.
+   */
+  namedContexts?: Readonly<Record<string, string>> | undefined;
   onEvent?: ((event: BuildEvent) => void) | undefined;
 }
 
@@ -91,6 +98,8 @@ export async function buildImage(drivers: BuildDrivers, options: BuildOptions): 
     noCache: options.noCache === true,
     pull: options.pull === true,
     network: options.network === 'host' ? 'host' : 'none',
+    shmSize: options.shmSize,
+    namedContexts: await openNamedContexts(contextDir, options.namedContexts ?? {}),
     report: (event) => {
       if (event.kind === 'step' && event.status !== 'running' && event.status !== 'failed') {
         steps += 1;
@@ -132,6 +141,21 @@ export async function buildImage(drivers: BuildDrivers, options: BuildOptions): 
   } finally {
     runtime.close();
   }
+}
+
+/** `docker-image://ref` aliases and directories (relative to the context); other kinds are refused. */
+async function openNamedContexts(contextDir: string, named: Readonly<Record<string, string>>): Promise<Map<string, NamedContext>> {
+  const out = new Map<string, NamedContext>();
+  for (const [name, value] of Object.entries(named)) {
+    if (value.startsWith('docker-image://')) {
+      out.set(name, { kind: 'image', reference: value.slice('docker-image://'.length) });
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('service:') || value.startsWith('target:')) {
+      throw new UserError(`named context ${name}=${value} is not supported: berth reads local directories and docker-image:// references`, { keyPath: `additional_contexts.${name}` });
+    } else {
+      out.set(name, { kind: 'directory', tree: await SourceTree.openContext(path.resolve(contextDir, value)) });
+    }
+  }
+  return out;
 }
 
 function parseTag(text: string): ImageReference {

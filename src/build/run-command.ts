@@ -19,6 +19,8 @@ export interface RunRequest {
   workdir: string;
   /** `none` (default: a namespace with only `lo`) or `host`. */
   network: 'none' | 'host';
+  /** Size of /dev/shm in bytes (default 64 MiB). */
+  shmSize?: number | undefined;
   /** A script (a heredoc with a #! line) bound read-only at SCRIPT_PATH; argv then names it. */
   script?: string | undefined;
   /** Each line of output as it comes. */
@@ -51,6 +53,7 @@ export async function runInRootfs(runtime: ContainerRuntime, request: RunRequest
     ...(request.user ? { user: request.user } : {}),
     ...(request.network === 'host' ? { network_mode: 'host' } : {}),
     hostname: 'buildsandbox',
+    ...(request.shmSize !== undefined ? { shm_size: request.shmSize } : {}),
   };
   const image: ImageRuntimeConfig = { Env: request.env };
   const tail: string[] = [];

@@ -1,9 +1,9 @@
 // A compose service's `build:` section as a build: context, Dockerfile, args, target, labels, tags, image name.
 import path from 'node:path';
 import { UserError, formatPosition } from '../errors.js';
-import { LABEL } from '../engine/compose-labels.js';
+import { LABEL, PROJECT_ORIGIN_KEY, type ProjectOrigin } from '../engine/compose-labels.js';
 import { imageOf } from '../plan/desired-state.js';
-import type { Project } from '../spec/model.js';
+import { type Project, type ProjectMeta, projectMeta } from '../spec/model.js';
 import type { BuildEvent } from './build-session.js';
 import { buildImage, type BuildDrivers, type BuildResult } from './dockerfile-build.js';
 
@@ -18,7 +18,7 @@ export interface ServiceBuildOptions {
 }
 
 /** `build:` keys berth reads; the others are reported once per build as not applied. */
-const APPLIED_KEYS = new Set(['context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'no_cache', 'pull', 'target', 'tags', 'network']);
+const APPLIED_KEYS = new Set(['context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'no_cache', 'pull', 'target', 'tags', 'network', 'shm_size', 'additional_contexts']);
 
 /** The image a service's build makes: `image:`, or `<project>-<service>` as compose names it. */
 export function serviceImageName(project: Project, serviceName: string): string {
@@ -61,6 +61,8 @@ export async function buildServiceImage(drivers: BuildDrivers, project: Project,
     noCache: options.noCache === true || build.no_cache === true,
     pull: options.pull === true || build.pull === true,
     network,
+    shmSize: build.shm_size,
+    namedContexts: namedContexts(project, build.additional_contexts ?? {}),
     onEvent: options.onEvent,
   }).catch((error: unknown) => {
     // The engine reports a failed service by its message alone: the Dockerfile line goes into it.
@@ -75,4 +77,13 @@ export async function buildServiceImage(drivers: BuildDrivers, project: Project,
     options.onEvent?.({ kind: 'warning', message });
   }
   return result;
+}
+
+/** compose resolves local additional contexts against the project directory; images pass as they are. */
+function namedContexts(project: Project, contexts: Readonly<Record<string, string>>): Record<string, string> {
+  // The symbol does not survive the trip to berthd as JSON; the CLI's origin record does.
+  const meta = project[projectMeta] as ProjectMeta | undefined;
+  const origin = (project as unknown as Record<string, unknown>)[PROJECT_ORIGIN_KEY] as Partial<ProjectOrigin> | undefined;
+  const base = meta?.workingDir ?? (typeof origin?.workingDir === 'string' ? origin.workingDir : process.cwd());
+  return Object.fromEntries(Object.entries(contexts).map(([name, value]) => [name, /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : path.resolve(base, value)]));
 }

@@ -106,6 +106,7 @@ async function runCommandStep(session: BuildSession, state: StageState, instruct
       workdir,
       network,
       script,
+      shmSize: session.shmSize,
       onOutput: (line, stream) => session.report({ kind: 'output', stage: context.label, step: context.step, stream, line }),
     });
     if (result.exitCode !== 0) {
@@ -142,6 +143,8 @@ async function copySourceOf(session: BuildSession, state: StageState, instructio
     return { kind: 'stage', label: source?.name ?? `stage-${planned.index}`, state: await context.finished(planned.index) };
   }
   const reference = planned?.kind === 'image' ? planned.reference : expandIn(state, session.scope, instruction.from, instruction.line);
+  const named = session.namedContexts.get(reference);
+  if (named?.kind === 'directory') return { kind: 'context', name: reference, tree: named.tree };
   return { kind: 'image', image: await resolveImage(session, reference, instruction.line) };
 }
 

@@ -88,3 +88,19 @@ COPY --from=busybox /etc/app.conf /copied.conf
   );
   t.deepEqual(files, ['one\n', 'level=[] kept=yes\n', 'listen=8080\n']);
 });
+
+test('named contexts: a directory COPY --from reads, docker-image:// standing in for FROM; shm_size reaches RUN', async (t) => {
+  const fixture = await buildFixture(t);
+  const shared = await fixture.context({ 'lib/util.txt': 'shared util\n' });
+  const contextDir = await fixture.context({
+    Dockerfile: `FROM base
+COPY --from=shared lib/util.txt /util.txt
+RUN df -k /dev/shm | tail -1 | awk '{print $2}' > /shm-kb.txt
+`,
+  });
+  const { image } = await buildImage(fixture.drivers, { contextDir, namedContexts: { shared, base: 'docker-image://busybox' }, shmSize: 16 * 1024 * 1024 });
+  t.deepEqual(image.chainIds.slice(0, 3), [...fixture.busybox.chainIds]);
+  const files = await withSnapshot(fixture.store, image.chainIds, async ({ merged }) => ['util.txt', 'shm-kb.txt'].map((name) => readFileSync(path.join(merged, name), 'utf8')));
+  t.deepEqual(files, ['shared util\n', '16384\n']);
+  await t.throwsAsync(buildImage(fixture.drivers, { contextDir, namedContexts: { base: 'https://example.com/ctx.git' } }), { message: /is not supported/ });
+});
