@@ -6,6 +6,7 @@ import { parseImageReference } from '../image/reference.js';
 import { pullImage } from '../image/registry/pull-image.js';
 import type { RegistryClientOptions } from '../image/registry/registry-client.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { StatePaths } from '../state/paths.js';
 import type { BuildCache } from './build-cache.js';
 import type { SourceTree } from './source-tree.js';
 import type { ExpansionScope } from './stage-state.js';
@@ -25,6 +26,7 @@ export class BuildCancelled extends Error {
 export type NamedContext = { kind: 'directory'; tree: SourceTree } | { kind: 'image'; reference: string };
 
 export interface BuildSession {
+  readonly paths: StatePaths;
   readonly store: ImageStore;
   readonly runtime: ContainerRuntime;
   readonly cache: BuildCache;

@@ -89,6 +89,7 @@ export async function buildImage(drivers: BuildDrivers, options: BuildOptions): 
   let steps = 0;
   let cachedSteps = 0;
   const session: BuildSession = {
+    paths: drivers.paths,
     store: drivers.images,
     runtime,
     cache: new BuildCache(drivers.paths, drivers.images),

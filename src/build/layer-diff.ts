@@ -1,7 +1,7 @@
 // A snapshot's upper dir as an OCI layer: a tar with whiteouts for deletions, stored as a blob and installed as a layer.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink, rm } from 'node:fs/promises';
+import { lstat, readdir, readlink, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError } from '../errors.js';
 import type { ImageStore } from '../image/image-store.js';
@@ -103,6 +103,7 @@ async function* packChildren(root: string, prefix: string, seen: Map<string, str
 export async function commitSnapshot(store: ImageStore, snapshot: LayerSnapshot): Promise<BuiltLayer | undefined> {
   unmountSnapshot(snapshot);
   try {
+    await pruneUnchangedDirectories(snapshot.upper, [...snapshot.chainIds].reverse().map((chainId) => store.layers.diffDirOf(chainId)));
     if ((await readdir(snapshot.upper)).length === 0) return undefined;
     const counts: PackCounts = { entries: 0, whiteouts: 0, fileBytes: 0 };
     const tarHash = createHash('sha256');
@@ -127,6 +128,42 @@ export async function commitSnapshot(store: ImageStore, snapshot: LayerSnapshot)
   } finally {
     await rm(snapshot.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Drop directories overlayfs copied up without a change that stayed: empty in the upper dir, not
+ * opaque, and with the owner, mode and mtime they have below (a parent of a mount point the runtime
+ * made and removed again, say). `lowerDirs` are topmost first.
+ */
+export async function pruneUnchangedDirectories(upper: string, lowerDirs: readonly string[]): Promise<void> {
+  const visit = async (relative: string): Promise<boolean> => {
+    const absolute = relative === '' ? upper : path.join(upper, relative);
+    let empty = true;
+    for (const name of await readdir(absolute)) {
+      const child = relative === '' ? name : `${relative}/${name}`;
+      const info = await lstat(path.join(upper, child));
+      if (!info.isDirectory() || !(await visit(child))) empty = false;
+    }
+    if (relative === '' || !empty) return false;
+    if (berthSys().lgetxattr(absolute, OPAQUE_XATTR)?.toString() === 'y') return false;
+    const mine = await lstat(absolute);
+    const below = await lowerEntry(lowerDirs, relative);
+    const same = below !== undefined && below.isDirectory() && below.mode === mine.mode && below.uid === mine.uid && below.gid === mine.gid && below.mtimeMs === mine.mtimeMs;
+    if (same) await rmdir(absolute);
+    return same;
+  };
+  await visit('');
+}
+
+/** The entry at `relative` in the topmost lower layer that has it (undefined when none has, or an opaque parent hides it). */
+async function lowerEntry(lowerDirs: readonly string[], relative: string): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+  const parent = path.dirname(relative);
+  for (const dir of lowerDirs) {
+    const info = await lstat(path.join(dir, relative)).catch(() => undefined);
+    if (info) return info;
+    if (parent !== '.' && berthSys().lgetxattr(path.join(dir, parent), OPAQUE_XATTR)?.toString() === 'y') return undefined;
+  }
+  return undefined;
 }
 
 /** ChainID(n) = sha256(ChainID(n-1) + " " + DiffID(n)); the bottom layer's ChainID is its DiffID. */

@@ -1,12 +1,14 @@
 // RUN: a container on the step's snapshot through the real runtime (runc + conmon), its output streamed, then removed.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, readdir, rm, rmdir, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/media-types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { followContainerLog, readContainerLog } from '../runtime/k8s-log.js';
 import { defaultMounts } from '../runtime/linux-defaults.js';
+import type { RuntimeMount } from '../runtime/oci-spec.js';
 import type { ServiceConfig } from '../spec/model.js';
 import { splitPath } from './scoped-path.js';
 
@@ -19,6 +21,8 @@ export interface RunRequest {
   workdir: string;
   /** `none` (default: a namespace with only `lo`) or `host`. */
   network: 'none' | 'host';
+  /** RUN --mount mounts, made ready on the host. */
+  mounts?: RuntimeMount[] | undefined;
   /** Size of /dev/shm in bytes (default 64 MiB). */
   shmSize?: number | undefined;
   /** A script (a heredoc with a #! line) bound read-only at SCRIPT_PATH; argv then names it. */
@@ -44,7 +48,12 @@ const HOST_ETC = { resolvConf: '/etc/resolv.conf', hosts: '/etc/hosts' };
  */
 export async function runInRootfs(runtime: ContainerRuntime, request: RunRequest): Promise<RunResult> {
   const id = randomBytes(32).toString('hex');
-  const mountPoints = [...defaultMounts({ shmSize: 0, privileged: false }).map((mount) => mount.destination), ...(request.network === 'host' ? ['/etc/resolv.conf', '/etc/hosts'] : [])];
+  const extraMounts = [...(request.mounts ?? [])];
+  const mountPoints = [
+    ...defaultMounts({ shmSize: 0, privileged: false }).map((mount) => mount.destination),
+    ...(request.network === 'host' ? ['/etc/resolv.conf', '/etc/hosts'] : []),
+    ...extraMounts.map((mount) => mount.destination),
+  ];
   const missing = await missingPaths(request.rootfs, mountPoints);
   const service: ServiceConfig = {
     command: request.argv,
@@ -75,7 +84,7 @@ export async function runInRootfs(runtime: ContainerRuntime, request: RunRequest
       image: { reference: 'build', config: image },
       rootfs: request.rootfs,
       ...(request.network === 'host' ? { etcFiles: HOST_ETC } : {}),
-      ...(request.script !== undefined ? { mounts: [{ destination: SCRIPT_PATH, type: 'bind', source: scriptFile, options: ['bind', 'ro'] }] } : {}),
+      mounts: [...extraMounts, ...(request.script !== undefined ? [{ destination: SCRIPT_PATH, type: 'bind', source: scriptFile, options: ['bind', 'ro'] }] : [])],
     });
     const seen = { count: 0 };
     stopFollowing = followContainerLog(runtime.files(id).log, (entry) => {
@@ -104,24 +113,40 @@ export async function runInRootfs(runtime: ContainerRuntime, request: RunRequest
   }
 }
 
-/** The paths (and their missing parents) that do not exist in the root yet, deepest last. */
-async function missingPaths(root: string, destinations: readonly string[]): Promise<string[]> {
-  const missing: string[] = [];
+interface MissingPaths {
+  /** Paths (slash, relative to the root) the runtime will have to create, parents first. */
+  paths: string[];
+  /** Existing directories that get a new entry, with their times before it. */
+  parents: Map<string, { atime: Date; mtime: Date }>;
+}
+
+/** The paths (and their missing parents) that do not exist in the root yet, and the directories they go into. */
+async function missingPaths(root: string, destinations: readonly string[]): Promise<MissingPaths> {
+  const missing: MissingPaths = { paths: [], parents: new Map() };
   for (const destination of destinations) {
     let current = '';
     for (const part of splitPath(destination)) {
+      const parent = current;
       current = current === '' ? part : `${current}/${part}`;
-      if (missing.includes(current)) continue;
+      if (missing.paths.includes(current)) continue;
       const exists = await lstat(path.join(root, current)).then(() => true, () => false);
-      if (!exists) missing.push(current);
+      if (exists) continue;
+      missing.paths.push(current);
+      if (!missing.parents.has(parent) && !missing.paths.includes(parent)) {
+        const info = await lstat(path.join(root, parent));
+        missing.parents.set(parent, { atime: info.atime, mtime: info.mtime });
+      }
     }
   }
   return missing;
 }
 
-/** Remove the mount points the runtime made, deepest first, where they are still empty. */
-async function removeMountPoints(root: string, created: readonly string[]): Promise<void> {
-  for (const relative of [...created].sort((a, b) => b.split('/').length - a.split('/').length)) {
+/**
+ * Remove the mount points the runtime made, deepest first, where they are still empty, and give
+ * their parents back their times: an unchanged directory then drops out of the layer.
+ */
+async function removeMountPoints(root: string, created: MissingPaths): Promise<void> {
+  for (const relative of [...created.paths].sort((a, b) => b.split('/').length - a.split('/').length)) {
     const absolute = path.join(root, relative);
     const info = await lstat(absolute).catch(() => undefined);
     if (!info) continue;
@@ -130,5 +155,10 @@ async function removeMountPoints(root: string, created: readonly string[]): Prom
     } else if (info.isFile() && info.size === 0) {
       await unlink(absolute).catch(() => undefined);
     }
+  }
+  for (const [relative, times] of created.parents) {
+    const absolute = relative === '' ? root : path.join(root, relative);
+    const stillThere = created.paths.some((item) => path.posix.dirname(item) === (relative === '' ? '.' : relative) && existsSync(path.join(root, item)));
+    if (!stillThere) await utimes(absolute, times.atime, times.mtime).catch(() => undefined);
   }
 }

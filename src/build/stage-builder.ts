@@ -1,4 +1,5 @@
 // One build stage, step by step: its base, config steps, RUN/COPY/ADD/WORKDIR on snapshots, each looked up in the cache first.
+import { mkdir, rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { ImageRecord } from '../image/image-store-interface.js';
 import { MEDIA_TYPE, type Descriptor } from '../image/media-types.js';
@@ -9,7 +10,9 @@ import type { RawInstruction } from './dockerfile-parser.js';
 import { parseInstruction } from './instruction-parser.js';
 import type { CopyInstruction, Instruction, RunInstruction } from './instruction-types.js';
 import { commitSnapshot, nextChainId } from './layer-diff.js';
-import { discardSnapshot, mountSnapshot } from './layer-snapshot.js';
+import { discardSnapshot, mountSnapshot, withSnapshot } from './layer-snapshot.js';
+import { type BindMountSpec, parseRunMount, prepareRunMounts } from './run-mounts.js';
+import { SourceTree } from './source-tree.js';
 import { SCRIPT_PATH, runInRootfs } from './run-command.js';
 import { ensureDirectory } from './rootfs-writer.js';
 import type { CopySource, Stage, StageGraph } from './stage-graph.js';
@@ -88,34 +91,64 @@ async function runStep(session: BuildSession, state: StageState, instruction: In
 
 async function runCommandStep(session: BuildSession, state: StageState, instruction: RunInstruction, context: StepContext): Promise<{ next: StageState; cached: boolean }> {
   const { scope } = session;
-  if (instruction.mounts.length > 0) {
-    throw new UserError('RUN --mount is not supported by berth yet', { position: { file: scope.file, line: instruction.line, col: 1 }, hint: 'COPY what the command needs in an earlier step' });
-  }
+  const mounts = instruction.mounts.map((text) => atLine(scope, instruction.line, () => parseRunMount(expandIn(state, scope, text, instruction.line))));
   const { argv, script } = runArgv(state, instruction);
   const env = runEnvironment(state);
   const user = state.config.User;
   const workdir = state.config.WorkingDir || '/';
   const network = instruction.network === 'host' ? 'host' : instruction.network === 'none' ? 'none' : session.network;
-  const descriptor = JSON.stringify({ instruction: instruction.original, argv, script, env, user, workdir, network });
+  const withBindTree = bindTreeProvider(session, context);
+  // What a bind mount shows is part of the key; a cache mount's content is not (that is its point).
+  const bindKeys = await Promise.all(mounts.map((mount) => (mount.type === 'bind' ? withBindTree(mount, (tree) => bindKey(tree, mount)) : Promise.resolve(''))));
+  const descriptor = JSON.stringify({ instruction: instruction.original, argv, script, env, user, workdir, network, mounts, bindKeys });
   return filesystemStep(session, state, instruction, descriptor, async (rootfs) => {
-    const result = await runInRootfs(session.runtime, {
-      rootfs,
-      argv,
-      env,
-      user,
-      workdir,
-      network,
-      script,
-      shmSize: session.shmSize,
-      onOutput: (line, stream) => session.report({ kind: 'output', stage: context.label, step: context.step, stream, line }),
+    const scratch = session.store.blobs.tempPath('mounts');
+    await mkdir(scratch, { recursive: true, mode: 0o700 });
+    const prepared = await prepareRunMounts(mounts, session.paths, scratch, withBindTree).catch(async (error: unknown) => {
+      await rm(scratch, { recursive: true, force: true });
+      throw error;
     });
-    if (result.exitCode !== 0) {
-      const tail = result.tail.length > 0 ? `; its last output:\n${result.tail.map((line) => `    ${line}`).join('\n')}` : '';
-      throw new UserError(`${instruction.original}: the command returned a non-zero code: ${result.exitCode}${tail}`, {
-        position: { file: scope.file, line: instruction.line, col: 1 },
+    try {
+      const result = await runInRootfs(session.runtime, {
+        rootfs,
+        argv,
+        env,
+        user,
+        workdir,
+        network,
+        script,
+        mounts: prepared.mounts,
+        shmSize: session.shmSize,
+        onOutput: (line, stream) => session.report({ kind: 'output', stage: context.label, step: context.step, stream, line }),
       });
+      if (result.exitCode !== 0) {
+        const tail = result.tail.length > 0 ? `; its last output:\n${result.tail.map((line) => `    ${line}`).join('\n')}` : '';
+        throw new UserError(`${instruction.original}: the command returned a non-zero code: ${result.exitCode}${tail}`, {
+          position: { file: scope.file, line: instruction.line, col: 1 },
+        });
+      }
+    } finally {
+      await prepared.release();
+      await rm(scratch, { recursive: true, force: true });
     }
   });
+}
+
+/** The tree a bind mount reads: the context, a named context, an earlier stage or an image (mounted while `work` runs). */
+function bindTreeProvider(session: BuildSession, context: StepContext) {
+  return async <T>(spec: BindMountSpec, work: (tree: SourceTree) => Promise<T>): Promise<T> => {
+    if (spec.from === undefined) return work(session.context);
+    const named = session.namedContexts.get(spec.from);
+    if (named?.kind === 'directory') return work(named.tree);
+    const stage = /^\d+$/.test(spec.from) ? context.graph.stages[Number(spec.from)] : context.graph.stages.find((candidate) => candidate.name === spec.from?.toLowerCase());
+    const chainIds = stage ? (await context.finished(stage.index)).chainIds : (await resolveImage(session, spec.from, 0)).chainIds;
+    return withSnapshot(session.store, chainIds, (snapshot) => work(new SourceTree(snapshot.merged, { escape: 'clamp', label: `--mount from=${spec.from ?? ''}` })));
+  };
+}
+
+async function bindKey(tree: SourceTree, spec: BindMountSpec): Promise<string> {
+  const entries = await tree.match(spec.source);
+  return (await Promise.all(entries.map(async (entry) => `${entry.relative}=${await tree.contentDigest(entry)}`))).join(',');
 }
 
 /**

@@ -134,6 +134,16 @@ function newStage(
 /** `COPY --from=name|index|image`: earlier stages by name or number, anything else an image. */
 function resolveCopySources(stage: Stage, stages: readonly Stage[], expand: (text: string, line: number) => string, at: (line: number, message: string, hint?: string) => UserError): void {
   stage.instructions.forEach((instruction, position) => {
+    if (instruction.kind === 'RUN') {
+      // A RUN --mount=...,from=<stage> reads that stage: it must be built first.
+      for (const mount of instruction.mounts) {
+        const from = /(?:^|,)from=([^,]+)/.exec(mount)?.[1];
+        const source = from === undefined ? undefined : copySource(expand(from, instruction.line), stage, stages);
+        if (source === 'future') throw at(instruction.line, `invalid --mount from=${from ?? ''}: it refers to the current or a later build stage`);
+        if (source?.kind === 'stage' && !stage.dependsOn.includes(source.index)) stage.dependsOn.push(source.index);
+      }
+      return;
+    }
     if ((instruction.kind !== 'COPY' && instruction.kind !== 'ADD') || instruction.from === undefined) return;
     const text = expand(instruction.from, instruction.line);
     const source = copySource(text, stage, stages);

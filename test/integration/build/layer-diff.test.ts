@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { commitSnapshot, nextChainId } from '../../../src/build/layer-diff.js';
@@ -80,4 +80,19 @@ test('the same change twice gives the same DiffID', async (t) => {
     diffIds.push((await commitSnapshot(store, snapshot))?.diffId ?? '');
   }
   t.is(diffIds[0], diffIds[1]);
+});
+
+test('a directory copied up without a lasting change drops out of the layer; one whose mode changed stays', async (t) => {
+  const { store, busybox } = await buildFixture(t);
+  const snapshot = await mountSnapshot(store, busybox.chainIds);
+  const before = statSync(path.join(snapshot.merged, 'var'));
+  mkdirSync(path.join(snapshot.merged, 'var/stub'));
+  rmSync(path.join(snapshot.merged, 'var/stub'), { recursive: true });
+  utimesSync(path.join(snapshot.merged, 'var'), before.atime, before.mtime);
+  chmodSync(path.join(snapshot.merged, 'etc'), 0o750);
+  const layer = await commitSnapshot(store, snapshot);
+  const names: string[] = [];
+  const reader = new TarReader(store.blobs.stream(layer?.descriptor.digest ?? ''));
+  for (let entry = await reader.next(); entry; entry = await reader.next()) names.push(entry.name);
+  t.deepEqual(names, ['etc/']);
 });
