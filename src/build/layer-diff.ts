@@ -52,7 +52,7 @@ async function* packChildren(root: string, prefix: string, seen: Map<string, str
     }
     if (info.isDirectory()) {
       yield tarHeader({ ...common, name: `${relative}/`, type: 'directory' });
-      if (berthSys().lgetxattr(absolute, OPAQUE_XATTR)?.toString() === 'y') {
+      if (isOpaque(absolute)) {
         counts.whiteouts += 1;
         yield tarHeader({ name: `${relative}/${OPAQUE_WHITEOUT}`, type: 'file', size: 0, mode: 0o644, mtime: common.mtime });
       }
@@ -145,7 +145,7 @@ export async function pruneUnchangedDirectories(upper: string, lowerDirs: readon
       if (!info.isDirectory() || !(await visit(child))) empty = false;
     }
     if (relative === '' || !empty) return false;
-    if (berthSys().lgetxattr(absolute, OPAQUE_XATTR)?.toString() === 'y') return false;
+    if (isOpaque(absolute)) return false;
     const mine = await lstat(absolute);
     const below = await lowerEntry(lowerDirs, relative);
     const same = below !== undefined && below.isDirectory() && below.mode === mine.mode && below.uid === mine.uid && below.gid === mine.gid && below.mtimeMs === mine.mtimeMs;
@@ -161,9 +161,18 @@ async function lowerEntry(lowerDirs: readonly string[], relative: string): Promi
   for (const dir of lowerDirs) {
     const info = await lstat(path.join(dir, relative)).catch(() => undefined);
     if (info) return info;
-    if (parent !== '.' && berthSys().lgetxattr(path.join(dir, parent), OPAQUE_XATTR)?.toString() === 'y') return undefined;
+    if (parent !== '.' && isOpaque(path.join(dir, parent))) return undefined;
   }
   return undefined;
+}
+
+/** overlayfs marks a directory that hides everything below it with this xattr; a missing path is not opaque. */
+function isOpaque(absolute: string): boolean {
+  try {
+    return berthSys().lgetxattr(absolute, OPAQUE_XATTR)?.toString() === 'y';
+  } catch {
+    return false;
+  }
 }
 
 /** ChainID(n) = sha256(ChainID(n-1) + " " + DiffID(n)); the bottom layer's ChainID is its DiffID. */

@@ -13,7 +13,8 @@ const cases: { what: string; dockerfile: string; line: number; message: RegExp }
   { what: 'a missing file', dockerfile: 'FROM busybox\nCOPY nothing-here.txt /\n', line: 2, message: /nothing-here.txt not found in the build context/ },
   { what: 'a FROM image that cannot be found (a registry on loopback that refuses)', dockerfile: 'FROM busybox\nFROM 127.0.0.1:1/bd-missing:1\n', line: 2, message: /image 127.0.0.1:1\/bd-missing:1 is not in the local store and pulling it failed/ },
   { what: 'a failing RUN', dockerfile: 'FROM busybox\nRUN echo compiling\\\n && echo "error: it broke" >&2 && exit 3\n', line: 2, message: /the command returned a non-zero code: 3; its last output:\n {4}compiling\n {4}error: it broke/ },
-  { what: 'RUN --mount', dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/c true\n', line: 2, message: /RUN --mount is not supported/ },
+  { what: 'RUN --security', dockerfile: 'FROM busybox\nRUN --security=insecure true\n', line: 2, message: /RUN --security is not supported/ },
+  { what: 'a --mount without a target', dockerfile: 'FROM busybox\nRUN --mount=type=cache true\n', line: 2, message: /has no target/ },
   { what: 'an unknown --target', dockerfile: 'FROM busybox AS a\n', line: 0, message: /target stage "nope" could not be found/ },
 ];
 
