@@ -1,4 +1,8 @@
 // Scenario "memory": berthd's RSS idle, with the engine open and with N containers; what each container costs to supervise.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Engine } from '../src/engine/engine.js';
+import { loadProject } from '../src/spec/load-project.js';
 import type { BerthTool } from './berth-tool.js';
 import type { DockerTool } from './docker-tool.js';
 import { findProcesses, loadAverage, processMemory, totalMemory } from './process-timing.js';
@@ -26,7 +30,7 @@ interface MemorySamples {
   /** The per-container monitor (conmon; containerd-shim), KiB per container. */
   monitorRss: number[];
   monitorPss: number[];
-  /** daemonShare + monitor PSS, KiB. */
+  /** daemonShare + monitor PSS, KiB (docker's comparable figure). */
   total: number[];
 }
 
@@ -93,6 +97,15 @@ export async function benchSupervisionMemory(options: MemoryBenchOptions): Promi
     await options.docker?.down(stack).catch(() => undefined);
     throw error;
   }
+  // The daemon share by RSS drowns in GC noise; the engine's heap after a forced GC does not.
+  const heapShare: number[] = [];
+  await options.berth.stopDaemon();
+  try {
+    heapShare.push(...(await engineHeapPerContainer(options.berth, stack, options.runs)));
+    log(`memory berth engine heap per container (in-process, after GC): ${heapShare.map((kib) => Math.round(kib)).join(', ')} KiB`);
+  } finally {
+    await options.berth.startDaemon();
+  }
   const load = { start: loadStart, end: loadAverage() };
   const n = stack.containers;
   const withDocker = (values: number[]): number[] | undefined => (options.docker ? values : undefined);
@@ -100,10 +113,14 @@ export async function benchSupervisionMemory(options: MemoryBenchOptions): Promi
     summarize('berthd RSS, idle (just started)', 'MiB', berth.idle, { docker: withDocker(docker.idle), note: 'docker: dockerd + its containerd, started once for the whole bench' }),
     summarize('berthd RSS, engine open, 0 containers', 'MiB', berth.empty, { docker: withDocker(docker.empty) }),
     summarize(`berthd RSS, ${n} containers`, 'MiB', berth.loaded, { docker: withDocker(docker.loaded) }),
-    summarize('supervision per container: daemon share', 'KiB', berth.daemonShare, { docker: withDocker(docker.daemonShare), note: `(RSS with ${n} − RSS with 0) / ${n}; GC moves a Node RSS by a few MiB, so this is noisy` }),
+    summarize('supervision per container: daemon RSS share', 'KiB', berth.daemonShare, { docker: withDocker(docker.daemonShare), note: `(RSS with ${n} − RSS with 0) / ${n}; GC moves a Node RSS by several MiB, so this is noise for berthd` }),
+    summarize('supervision per container: engine heap (in-process, after GC)', 'KiB', heapShare, { note: `(heap + external with ${n} − with 0) / ${n}, an Engine in the bench process, gc() forced` }),
     summarize('supervision per container: monitor RSS', 'KiB', berth.monitorRss, { docker: withDocker(docker.monitorRss), note: 'berth: conmon; docker: containerd-shim-runc-v2' }),
     summarize('supervision per container: monitor PSS', 'KiB', berth.monitorPss, { docker: withDocker(docker.monitorPss) }),
-    summarize('supervision per container: daemon share + monitor PSS', 'KiB', berth.total, { docker: withDocker(docker.total) }),
+    summarize('supervision per container: engine heap + monitor PSS', 'KiB', berth.monitorPss.map((pss, i) => pss + (heapShare[i] ?? Number.NaN)), {
+      docker: withDocker(docker.total),
+      note: 'docker: daemon RSS share + containerd-shim PSS',
+    }),
   ];
   for (const result of results) result.load = load;
   return results;
@@ -140,4 +157,41 @@ async function measureDocker(docker: DockerTool, stack: StackSpec, into: MemoryS
 
 function mib(value: number | undefined): string {
   return `${(value ?? Number.NaN).toFixed(1)} MiB`;
+}
+
+/**
+ * What the engine keeps per running container (records, loops, probes, DNS entries): an Engine in this
+ * process with gc() exposed, its heap + external memory with 0 and with N containers, per container.
+ */
+async function engineHeapPerContainer(berth: BerthTool, stack: StackSpec, runs: number): Promise<number[]> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapKiB = async (): Promise<number> => {
+    await pause(SETTLE_MS);
+    gc();
+    gc();
+    const usage = process.memoryUsage();
+    return (usage.heapUsed + usage.external) / 1024;
+  };
+  const dir = berth.stackDir(stack);
+  const engine = await Engine.open(berth.paths, { env: berth.env });
+  const { project } = await loadProject({ cwd: dir, projectName: stack.project, env: berth.env });
+  const shares: number[] = [];
+  try {
+    // Warm-up: modules, JIT and the network's DNS server exist before the first reading.
+    await engine.up(project);
+    await engine.down(project, { stopTimeoutMs: 0 });
+    for (let run = 0; run < runs; run++) {
+      const empty = await heapKiB();
+      const outcome = await engine.up(project);
+      if (!outcome.ok) throw new Error(`in-process up failed: ${JSON.stringify(outcome.failures)}`);
+      const loaded = await heapKiB();
+      await engine.down(project, { stopTimeoutMs: 0 });
+      shares.push((loaded - empty) / stack.containers);
+    }
+  } finally {
+    await engine.down(project, { stopTimeoutMs: 0 }).catch(() => undefined);
+    await engine.close();
+  }
+  return shares;
 }
