@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError, ValueError } from '../errors.js';
 import type { ImageRecord } from '../image/image-store-interface.js';
 import type { ImageStore } from '../image/image-store.js';
-import { MEDIA_TYPE, type ImageManifest } from '../image/media-types.js';
+import { MEDIA_TYPE, type Descriptor, type ImageManifest } from '../image/media-types.js';
 import { type ImageReference, parseImageReference } from '../image/reference.js';
 import type { RegistryClientOptions } from '../image/registry/registry-client.js';
 import { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -182,12 +182,19 @@ export async function writeImage(store: ImageStore, state: StageState, tags: rea
     schemaVersion: 2,
     mediaType: MEDIA_TYPE.ociManifest,
     config: { mediaType: MEDIA_TYPE.ociConfig, ...config },
-    layers: state.layers,
+    layers: state.layers.map(ociDescriptor),
   };
   const { digest } = await store.blobs.putBytes(Buffer.from(JSON.stringify(manifest)));
   let record = await store.commit(digest, tags[0] ? { reference: tags[0] } : {});
   for (const tag of tags.slice(1)) record = await store.commit(digest, { reference: tag });
   return record;
+}
+
+/** Docker schema2 layer types in an OCI manifest become their OCI names (the bytes are the same). */
+function ociDescriptor(layer: Descriptor): Descriptor {
+  const mediaType =
+    layer.mediaType === MEDIA_TYPE.dockerLayerGzip ? MEDIA_TYPE.ociLayerGzip : layer.mediaType === 'application/vnd.docker.image.rootfs.diff.tar' ? MEDIA_TYPE.ociLayer : layer.mediaType;
+  return { mediaType, digest: layer.digest, size: layer.size };
 }
 
 /** Build containers left by a build that was killed: nobody waits for them any more. */

@@ -19,27 +19,33 @@ export interface BuiltLayer {
   descriptor: Descriptor;
 }
 
-interface PackCounts {
-  entries: number;
-  whiteouts: number;
-  fileBytes: number;
-}
-
 /**
  * The tar of an overlay upper dir, in byte order of names: a 0/0 character device (overlay's
  * whiteout) becomes `.wh.<name>`, an opaque directory gets `.wh..wh..opq`, files seen before under
  * another name become hardlinks. Deterministic: the same tree gives the same DiffID.
  */
-export async function* packUpperDir(upper: string, counts: PackCounts = { entries: 0, whiteouts: 0, fileBytes: 0 }): AsyncGenerator<Buffer> {
+export async function* packUpperDir(
+  upper: string,
+  counts: PackCounts = { entries: 0, whiteouts: 0, fileBytes: 0 },
+  skip?: (relative: string) => Promise<boolean>,
+): AsyncGenerator<Buffer> {
   const seen = new Map<string, string>();
-  yield* packChildren(upper, '', seen, counts);
+  yield* packChildren(upper, '', seen, counts, skip);
   yield tarEnd();
 }
 
-async function* packChildren(root: string, prefix: string, seen: Map<string, string>, counts: PackCounts): AsyncGenerator<Buffer> {
+/** What a pack counted. */
+export interface PackCounts {
+  entries: number;
+  whiteouts: number;
+  fileBytes: number;
+}
+
+async function* packChildren(root: string, prefix: string, seen: Map<string, string>, counts: PackCounts, skip?: (relative: string) => Promise<boolean>): AsyncGenerator<Buffer> {
   const names = (await readdir(prefix === '' ? root : path.join(root, prefix))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const name of names) {
     const relative = prefix === '' ? name : `${prefix}/${name}`;
+    if (skip && (await skip(relative))) continue;
     const absolute = path.join(root, relative);
     const info = await lstat(absolute);
     counts.entries += 1;
@@ -56,7 +62,7 @@ async function* packChildren(root: string, prefix: string, seen: Map<string, str
         counts.whiteouts += 1;
         yield tarHeader({ name: `${relative}/${OPAQUE_WHITEOUT}`, type: 'file', size: 0, mode: 0o644, mtime: common.mtime });
       }
-      yield* packChildren(root, relative, seen, counts);
+      yield* packChildren(root, relative, seen, counts, skip);
       continue;
     }
     if (info.isSymbolicLink()) {

@@ -2,7 +2,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { ImageRecord } from '../image/image-store-interface.js';
-import { MEDIA_TYPE, type Descriptor } from '../image/media-types.js';
 import { keyAfterStep, stepKey, type CacheRecord } from './build-cache.js';
 import { type BuildSession, checkCancelled, resolveImage } from './build-session.js';
 import { planCopy, type ResolvedCopySource } from './copy-step.js';
@@ -260,18 +259,11 @@ function stateOfImage(image: ImageRecord): Omit<StageState, 'args' | 'cmdSet'> {
     config: structuredClone(image.config.config ?? {}),
     author: image.config.author,
     diffIds: [...image.config.rootfs.diff_ids],
-    layers: image.manifest.layers.map(ociDescriptor),
+    layers: [...image.manifest.layers],
     chainIds: [...image.chainIds],
     history: [...(image.config.history ?? [])],
     created: image.config.created,
   };
-}
-
-/** Docker schema2 layer types in an OCI manifest become their OCI names (the bytes are the same). */
-function ociDescriptor(layer: Descriptor): Descriptor {
-  const mediaType =
-    layer.mediaType === MEDIA_TYPE.dockerLayerGzip ? MEDIA_TYPE.ociLayerGzip : layer.mediaType === 'application/vnd.docker.image.rootfs.diff.tar' ? MEDIA_TYPE.ociLayer : layer.mediaType;
-  return { mediaType, digest: layer.digest, size: layer.size };
 }
 
 function escapeRegex(text: string): string {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './command-context.js';
-import { registerBuildCommand } from './commands/build.js';
+import { registerBuildCommands } from './commands/build.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerContainerCommands } from './commands/container-commands.js';
 import { registerDaemonCommands } from './commands/daemon.js';
@@ -41,7 +41,7 @@ export function buildProgram(context: CommandContext): Command {
   registerStackCommands(program, context);
   registerLifecycleCommands(program, context);
   registerRunCommand(program, context);
-  registerBuildCommand(program, context);
+  registerBuildCommands(program, context);
   registerEventsCommand(program, context);
   registerProjectViewCommands(program, context);
   registerContainerCommands(program, context);
