@@ -72,9 +72,9 @@ export function registerBuildCommands(program: Command, context: CommandContext)
     .option('-m, --message <message>', 'commit message (the history comment)')
     .option('-c, --change <instruction>', 'apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, STOPSIGNAL, VOLUME)', collect, [])
     .option('--no-pause', 'do not pause the container while its files are read')
-    .option('--index <n>', 'which container of the service (default: the first running one)', parseContainerIndex, 0)
-    .action(async (service: string, reference: string | undefined, options: { author?: string; message?: string; change: string[]; pause: boolean; index: number }, command: Command) => {
-      const { paths, record, runtime } = await serviceContainerRecord(command, context, service, options.index);
+    .option('--index <n>', 'which container of the service (default: the first running one)', parseContainerIndex)
+    .action(async (service: string, reference: string | undefined, options: { author?: string; message?: string; change: string[]; pause: boolean; index?: number }, command: Command) => {
+      const { paths, record, runtime } = await serviceContainerRecord(command, context, service, options.index ?? 0);
       const image = await commitContainer(await openImageStore(paths), runtime, paths, record.id, {
         reference,
         author: options.author,
@@ -92,8 +92,8 @@ export function registerBuildCommands(program: Command, context: CommandContext)
     .argument('<destination>', 'SERVICE:PATH or a host path')
     .option('-a, --archive', 'keep owners (uid/gid) of what is copied')
     .option('-L, --follow-link', 'follow a symlink named as the source')
-    .option('--index <n>', 'which container of the service (default: the first running one)', parseContainerIndex, 0)
-    .action(async (source: string, destination: string, options: { archive?: boolean; followLink?: boolean; index: number }, command: Command) => {
+    .option('--index <n>', 'which container of the service (default: the first running one)', parseContainerIndex)
+    .action(async (source: string, destination: string, options: { archive?: boolean; followLink?: boolean; index?: number }, command: Command) => {
       const from = containerSide(source);
       const to = containerSide(destination);
       if ((from === undefined) === (to === undefined)) {
@@ -101,7 +101,7 @@ export function registerBuildCommands(program: Command, context: CommandContext)
       }
       const side = from ?? to;
       if (!side) return;
-      const { record } = await serviceContainerRecord(command, context, side.service, options.index);
+      const { record } = await serviceContainerRecord(command, context, side.service, options.index ?? 0);
       const copyOptions = { archive: options.archive, followLink: options.followLink };
       if (from) await copyFromContainer(record, from.path, path.resolve(context.cwd, destination), copyOptions);
       else if (to) await copyToContainer(record, path.resolve(context.cwd, source), to.path, copyOptions);
