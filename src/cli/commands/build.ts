@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BuildProgressPrinter } from '../../build/build-progress.js';
+import { buildTtyProgress } from '../../build/build-tty-progress.js';
 import { buildServiceImage, serviceImageName } from '../../build/service-build.js';
 import { commitContainer } from '../../build/container-commit.js';
 import { copyFromContainer, copyToContainer } from '../../build/container-copy.js';
@@ -14,6 +15,7 @@ import { registryOptionsFromEnv } from '../../image/registry/registry-client.js'
 import { statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
 import type { GlobalOptions } from '../global-options.js';
+import { progressColour, resolveProgressMode } from '../progress/progress-reporter.js';
 import { loadCommandProject } from '../project-command.js';
 
 interface BuildCommandOptions {
@@ -46,21 +48,28 @@ export function registerBuildCommands(program: Command, context: CommandContext)
       const buildArgs = parseBuildArgs(options.buildArg, context.env);
       const paths = statePathsFromEnv(context.env);
       const drivers = { paths, images: await openImageStore(paths), registry: registryOptionsFromEnv(context.env) };
-      const quiet = options.quiet === true || globals.progress === 'quiet';
-      const printer = new BuildProgressPrinter((text) => context.stderr.write(text), globals.progress === 'json' ? 'json' : 'plain');
-      // One after another: each build already runs its stages side by side, and output stays readable.
-      for (const name of buildable) {
-        const result = await buildServiceImage(drivers, project, name, {
-          noCache: options.cache === false,
-          pull: options.pull,
-          buildArgs,
-          onEvent: quiet ? undefined : printer.forService(name),
-        });
-        if (!quiet) {
+      const mode = options.quiet === true ? 'quiet' : resolveProgressMode(globals, context.stderr, context.env);
+      const printer = new BuildProgressPrinter((text) => context.stderr.write(text), mode === 'json' ? 'json' : 'plain');
+      const terminal = context.stderr as { write(text: string): void; columns?: number; rows?: number };
+      const display = mode === 'tty' ? buildTtyProgress(terminal, { colour: progressColour(globals, context.stderr, context.env) }) : undefined;
+      const built: string[] = [];
+      try {
+        // One after another: each build already runs its stages side by side, and output stays readable.
+        for (const name of buildable) {
+          const result = await buildServiceImage(drivers, project, name, {
+            noCache: options.cache === false,
+            pull: options.pull,
+            buildArgs,
+            onEvent: mode === 'quiet' ? undefined : (display?.forService(name) ?? printer.forService(name)),
+          });
           const seconds = (result.durationMs / 1000).toFixed(1);
-          context.stderr.write(`Built ${name}: ${serviceImageName(project, name)} ${result.image.id.slice(7, 19)} (${result.steps} steps, ${result.cachedSteps} cached, ${seconds}s)\n`);
+          built.push(`Built ${name}: ${serviceImageName(project, name)} ${result.image.id.slice(7, 19)} (${result.steps} steps, ${result.cachedSteps} cached, ${seconds}s)\n`);
+          if (!display && mode !== 'quiet') context.stderr.write(built.at(-1) ?? '');
         }
+      } finally {
+        await display?.finish();
       }
+      if (display) for (const line of built) context.stderr.write(line);
     });
 
   program

@@ -80,6 +80,11 @@ test('berth build builds every service with a build section, names images as com
   t.notRegex(again.stderr, /Built api/);
   const fresh = await run('build', '--no-cache', '--build-arg', 'VERSION=2', 'web');
   t.regex(fresh.stderr, /\(4 steps, 0 cached/);
+  const tty = await run('--progress', 'tty', '--ansi', 'always', 'build', 'web');
+  t.is(tty.code, 0, tty.stderr);
+  const frame = tty.stderr.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  t.regex(frame, /\[web stage-0 3\/4\] COPY index.html \/www\/ +CACHED +\d+\.\ds/, 'the last frame shows each step with its state');
+  t.regex(frame, /Built web: bd-cli-web/);
   const quiet = await run('build', '-q', 'web', 'db');
   t.is(quiet.code, 0);
   t.is(quiet.stderr, 'warning: service db has no build section: nothing to build\n');
