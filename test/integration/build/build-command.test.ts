@@ -82,6 +82,7 @@ test('berth build builds every service with a build section, names images as com
   t.regex(fresh.stderr, /\(4 steps, 0 cached/);
   const tty = await run('--progress', 'tty', '--ansi', 'always', 'build', 'web');
   t.is(tty.code, 0, tty.stderr);
+  // eslint-disable-next-line no-control-regex
   const frame = tty.stderr.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
   t.regex(frame, /\[web stage-0 3\/4\] COPY index.html \/www\/ +CACHED +\d+\.\ds/, 'the last frame shows each step with its state');
   t.regex(frame, /Built web: bd-cli-web/);
