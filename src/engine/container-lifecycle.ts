@@ -84,7 +84,7 @@ export async function createContainer(context: ProjectContext, request: CreateRe
     // From here the runtime's record names the container: removing it removes every piece.
     await clearCreateIntent(drivers.paths, id);
     context.index.add({ id, name: request.name, identity });
-    return { name: request.name, service: request.service, number: request.number, configHash: request.configHash, status: 'created', restartCount: 0 };
+    return { name: request.name, service: request.service, number: request.number, configHash: request.configHash, imageId: image.id, status: 'created', restartCount: 0 };
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw error;

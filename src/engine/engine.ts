@@ -1,7 +1,7 @@
 // The engine: one object over the drivers that runs projects (`up`, `stop`, `down`) through their reconcile loops.
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { DesiredState, PullPolicy } from '../plan/plan-types.js';
+import type { DesiredService, DesiredState, PullPolicy } from '../plan/plan-types.js';
 import { mergeDesired, resumedDesired } from '../plan/desired-merge.js';
 import { desiredStateFromProject, type DesiredStateRequest, imageOf, type StackCommand } from '../plan/desired-state.js';
 import type { LoopState } from '../reconcile/loop-state.js';
@@ -43,6 +43,8 @@ export interface UpOptions {
   readonly noDeps?: boolean | undefined;
   /** `--no-start` (and `berth create`): create the containers, start none. */
   readonly noStart?: boolean | undefined;
+  /** `--build`: build the images of services with `build:` first; `false` (`--no-build`): never build. */
+  readonly build?: boolean | undefined;
   /** `--always-recreate-deps`: recreate the dependencies the named services pull in. */
   readonly recreateDependencies?: boolean | undefined;
 }
@@ -109,6 +111,7 @@ export class Engine {
         recreateDependencies: options.recreateDependencies,
       }),
       options.pull,
+      options.build,
     );
     const done = options.wait ? waitFinished : upStarted;
     const state = await this.run(project, desired, done, options.stopTimeoutMs, hooks, options.wait ? options.waitTimeoutMs : undefined);
@@ -368,7 +371,16 @@ export class Engine {
   }
 }
 
-function withPullPolicy(desired: DesiredState, pull: PullPolicy | undefined): DesiredState {
-  if (pull === undefined) return desired;
-  return { ...desired, services: desired.services.map((service) => ({ ...service, pullPolicy: pull })) };
+/**
+ * `--pull` for the services that pull; `--build` builds every service with a `build:` section before
+ * it starts, `--no-build` never builds (a missing image then fails as pull_policy never does).
+ */
+function withPullPolicy(desired: DesiredState, pull: PullPolicy | undefined, build: boolean | undefined): DesiredState {
+  if (pull === undefined && build === undefined) return desired;
+  const policyOf = (service: DesiredService): PullPolicy => {
+    // A service with `build:` is built, not pulled: `--pull` leaves it alone.
+    if (service.buildable) return build === undefined ? service.pullPolicy : build ? 'build' : 'never';
+    return pull ?? service.pullPolicy;
+  };
+  return { ...desired, services: desired.services.map((service) => ({ ...service, pullPolicy: policyOf(service) })) };
 }

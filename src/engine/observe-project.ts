@@ -2,7 +2,7 @@
 import type { ContainerStatus as ObservedStatus, DesiredState, ObservedContainer, ObservedState } from '../plan/plan-types.js';
 import { EMPTY_OBSERVED } from '../reconcile/loop-state.js';
 import type { ContainerStatus } from '../runtime/container-runtime.js';
-import { identityFromLabels } from './compose-labels.js';
+import { LABEL, identityFromLabels } from './compose-labels.js';
 import { ContainerIndex, type IndexedContainer } from './container-index.js';
 import { removeUnfinishedContainer } from './container-lifecycle.js';
 import type { EngineDrivers } from './engine-drivers.js';
@@ -43,7 +43,7 @@ export async function observeProject(drivers: EngineDrivers, desired: DesiredSta
       ...EMPTY_OBSERVED,
       networks: desired.networks.filter((name) => networkNames.has(name)),
       volumes: volumes.filter((name): name is string => name !== undefined),
-      images: await presentImages(drivers, desired),
+      ...(await presentImageState(drivers, desired)),
       containers,
     },
     index: new ContainerIndex(found.map(({ container }) => container)),
@@ -52,10 +52,20 @@ export async function observeProject(drivers: EngineDrivers, desired: DesiredSta
 }
 
 /** The desired images the store already holds, under the names the services use. */
-export async function presentImages(drivers: EngineDrivers, desired: DesiredState): Promise<string[]> {
+export async function presentImages(drivers: EngineDrivers, desired: DesiredState): Promise<{ image: string; id: string }[]> {
   const images = [...new Set(desired.services.map((service) => service.image))];
-  const present = await Promise.all(images.map(async (image) => ((await drivers.images.find(image).catch(() => undefined)) ? image : undefined)));
-  return present.filter((image): image is string => image !== undefined);
+  const present = await Promise.all(
+    images.map(async (image) => {
+      const record = await drivers.images.find(image).catch(() => undefined);
+      return record ? { image, id: record.id } : undefined;
+    }),
+  );
+  return present.filter((found): found is { image: string; id: string } => found !== undefined);
+}
+
+async function presentImageState(drivers: EngineDrivers, desired: DesiredState): Promise<Pick<ObservedState, 'images' | 'imageIds'>> {
+  const present = await presentImages(drivers, desired);
+  return { images: present.map(({ image }) => image), imageIds: Object.fromEntries(present.map(({ image, id }) => [image, id])) };
 }
 
 async function observedContainer(drivers: EngineDrivers, container: IndexedContainer, status: ContainerStatus): Promise<ObservedContainer> {
@@ -68,6 +78,7 @@ async function observedContainer(drivers: EngineDrivers, container: IndexedConta
     service: container.identity.service,
     number: container.identity.number,
     configHash: container.identity.configHash,
+    imageId: record.labels[LABEL.image],
     status: observedStatus(status.state),
     exitCode: status.exitCode,
     oomKilled: status.oomKilled,

@@ -34,10 +34,10 @@ export class ProjectExecutor implements ActionExecutor {
         return [{ kind: 'volume', volume: action.volume, present: false }];
       case 'pull-image':
         await pullImage(parseImageReference(action.image), context.drivers.images, context.drivers.registry);
-        return [{ kind: 'image', image: action.image, refreshed: true }];
+        return [{ kind: 'image', image: action.image, refreshed: true, id: await this.imageId(action.image) }];
       case 'build-image':
         await buildServiceImage(context.drivers, context.project, action.service);
-        return [{ kind: 'image', image: action.image, refreshed: true }];
+        return [{ kind: 'image', image: action.image, refreshed: true, id: await this.imageId(action.image) }];
       case 'create-container':
         return [{ kind: 'container', container: await createContainer(context, { service: action.service, number: action.number, name: action.container, configHash: action.configHash }) }];
       case 'start-container':
@@ -57,6 +57,11 @@ export class ProjectExecutor implements ActionExecutor {
         // Bookkeeping only: the loop records it without executing.
         return [];
     }
+  }
+
+  /** The store ID the reference points at now. */
+  private async imageId(reference: string): Promise<string | undefined> {
+    return (await this.context.drivers.images.find(reference).catch(() => undefined))?.id;
   }
 
   private async createNetwork(name: string): Promise<void> {

@@ -67,7 +67,7 @@ export class ProjectSession {
       this.context.project = project;
       // Images loaded or pulled since the session began count as present.
       const images = await presentImages(this.context.drivers, desired);
-      this.events$.next({ type: 'observed', changes: images.map((image) => ({ kind: 'image', image, refreshed: false })) });
+      this.events$.next({ type: 'observed', changes: images.map(({ image, id }) => ({ kind: 'image', image, refreshed: false, id })) });
       this.desired$.next(desired);
     }
     return reached;

@@ -81,8 +81,12 @@ function decideActive(
   const imageProblems = planImages(active, observed, plan);
 
   const byService = groupByService(observed.containers);
-  const isCurrent = (service: DesiredService, container: ObservedContainer): boolean =>
-    desired.recreate === 'never' || container.configHash === service.configHash;
+  // Current: the same config, from the image the name points at now (a pull or build may have moved it).
+  const isCurrent = (service: DesiredService, container: ObservedContainer): boolean => {
+    if (desired.recreate === 'never') return true;
+    const imageId = observed.imageIds?.[service.image];
+    return container.configHash === service.configHash && (imageId === undefined || container.imageId === undefined || container.imageId === imageId);
+  };
   const currentContainers = (name: string): ObservedContainer[] => {
     const service = services.get(name);
     return service ? (byService.get(name) ?? []).filter((c) => isCurrent(service, c)) : [];
@@ -216,7 +220,8 @@ function planImages(active: readonly DesiredService[], observed: ObservedState, 
       continue;
     }
     const fresh = refreshed.has(service.image);
-    const wantsBuild = service.pullPolicy === 'build' ? !fresh : service.buildable && !present.has(service.image);
+    // `never` (`--no-build`) builds nothing: a missing image then fails below as it would for a pull.
+    const wantsBuild = service.pullPolicy === 'build' ? !fresh : service.buildable && service.pullPolicy !== 'never' && !present.has(service.image);
     if (wantsBuild) {
       plan.emit({ kind: 'build-image', image: service.image, service: service.name });
       problems.set(service.name, { reason: `image ${service.image} to be built`, failed: false });

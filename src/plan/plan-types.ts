@@ -82,6 +82,8 @@ export interface ObservedContainer {
   readonly service: string;
   readonly number: number;
   readonly configHash: string;
+  /** The image it was created from (its store ID); a different ID under the same name means a newer image. */
+  readonly imageId?: string | undefined;
   readonly status: ContainerStatus;
   readonly exitCode?: number | undefined;
   readonly oomKilled?: boolean | undefined;
@@ -104,6 +106,8 @@ export interface ObservedState {
   readonly volumes: readonly string[];
   /** Image references present in the store. */
   readonly images: readonly string[];
+  /** The store ID of each present image reference, when known: containers of an older ID are recreated. */
+  readonly imageIds?: Readonly<Record<string, string>> | undefined;
   /** Images pulled (or built) during this run, so `pull_policy: always` pulls once per `up`. */
   readonly refreshedImages: readonly string[];
   /** Images that could not be pulled or built, with the reason. */

@@ -28,7 +28,7 @@ export type ObservedChange =
   | { readonly kind: 'container-patch'; readonly container: string; readonly patch: Partial<Pick<ObservedContainer, 'status' | 'stoppedByUser'>> }
   | { readonly kind: 'network'; readonly network: string; readonly present: boolean }
   | { readonly kind: 'volume'; readonly volume: string; readonly present: boolean }
-  | { readonly kind: 'image'; readonly image: string; readonly refreshed: boolean };
+  | { readonly kind: 'image'; readonly image: string; readonly refreshed: boolean; readonly id?: string | undefined };
 
 /** An action that failed too often to be tried again in this run, kept for the final report. */
 export interface AbandonedAction {
@@ -65,11 +65,12 @@ export const EMPTY_OBSERVED: ObservedState = {
 export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
   switch (event.type) {
     case 'desired':
-      // A new request tries again what failed under the previous one.
+      // A new request tries again what failed under the previous one, and pulls (`always`) or builds
+      // (`--build`) afresh: "once per request", not once per session.
       return {
         ...state,
         desired: event.desired,
-        observed: { ...state.observed, failedServices: {}, imageErrors: {} },
+        observed: { ...state.observed, failedServices: {}, imageErrors: {}, refreshedImages: [] },
         failures: {},
         abandoned: [],
       };
@@ -167,7 +168,9 @@ function applyChange(observed: ObservedState, change: ObservedChange): ObservedS
     case 'container': {
       const current = observed.containers.find((c) => c.name === change.container.name);
       const others = observed.containers.filter((c) => c.name !== change.container.name);
-      return { ...observed, containers: [...others, keepExitSeenMeanwhile(current, change.container)] };
+      // Results of start, stop and restart do not repeat the image ID that the create or the observation gave.
+      const next = change.container.imageId === undefined && current?.imageId !== undefined ? { ...change.container, imageId: current.imageId } : change.container;
+      return { ...observed, containers: [...others, keepExitSeenMeanwhile(current, next)] };
     }
     case 'container-removed':
       return { ...observed, containers: observed.containers.filter((c) => c.name !== change.container) };
@@ -181,6 +184,7 @@ function applyChange(observed: ObservedState, change: ObservedChange): ObservedS
       return {
         ...observed,
         images: toggle(observed.images, change.image, true),
+        ...(change.id !== undefined ? { imageIds: { ...observed.imageIds, [change.image]: change.id } } : {}),
         refreshedImages: change.refreshed ? toggle(observed.refreshedImages, change.image, true) : observed.refreshedImages,
       };
   }

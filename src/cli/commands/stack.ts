@@ -35,6 +35,7 @@ interface UpOptions {
   abortOnContainerExit?: boolean;
   exitCodeFrom?: string;
   alwaysRecreateDeps?: boolean;
+  build?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -57,6 +58,8 @@ export function registerStackCommands(program: Command, context: CommandContext,
     .option('--force-recreate', 'recreate containers even if their configuration is unchanged')
     .option('--no-recreate', 'keep existing containers even if their configuration changed')
     .option('--always-recreate-deps', 'recreate the dependencies of the named services too')
+    .option('--build', 'build the images of services with a build: section before starting')
+    .option('--no-build', "don't build images, even when missing")
     .option('--remove-orphans', 'remove containers of services no longer in the compose file')
     .addOption(new Option('--pull <policy>', 'pull images first').choices(['always', 'missing', 'never']))
     .option('-t, --timeout <seconds>', 'grace period for containers stopped on the way (recreate, scale)')
@@ -78,7 +81,8 @@ Examples:
   berth up -d                   start everything and return
   berth up --wait               return once every service is healthy (exit 1 if one fails)
   berth up -d web               only web and what it depends on
-  berth up -d --scale web=3     three replicas of web`,
+  berth up -d --scale web=3     three replicas of web
+  berth up -d --build           build the services' images first, then start`,
     )
     .action(async (services: string[], options: UpOptions, command: Command) => {
       if (options.forceRecreate && !options.recreate) throw new UserError('--force-recreate and --no-recreate cannot be used together');
@@ -97,6 +101,7 @@ Examples:
             services,
             noDeps: !options.deps,
             recreateDependencies: options.alwaysRecreateDeps,
+            build: options.build,
             noStart: !options.start,
             recreate: options.forceRecreate ? 'force' : options.recreate ? 'diverged' : 'never',
             removeOrphans: options.removeOrphans,
