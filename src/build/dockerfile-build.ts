@@ -197,10 +197,13 @@ function ociDescriptor(layer: Descriptor): Descriptor {
   return { mediaType, digest: layer.digest, size: layer.size };
 }
 
-/** Build containers left by a build that was killed: nobody waits for them any more. */
+/** Build containers left by a build that was killed: exited long ago, or lost (no runtime state). */
 async function removeStaleContainers(runtime: ContainerRuntime): Promise<void> {
+  // A build running beside this one (in this process or another) may have just seen its container exit.
+  const staleBefore = Date.now() - 10 * 60_000;
   for (const status of await runtime.list()) {
-    if (status.state === 'running' || status.state === 'created') continue;
-    await runtime.delete(status.record.id, { force: true }).catch(() => undefined);
+    const old = Date.parse(status.record.created) < staleBefore;
+    const stale = (status.state === 'unknown' && old) || (status.state === 'exited' && (status.finishedAt ?? 0) < staleBefore);
+    if (stale) await runtime.delete(status.record.id, { force: true }).catch(() => undefined);
   }
 }
