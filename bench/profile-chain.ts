@@ -1,4 +1,5 @@
 // `node --import tsx bench/profile-chain.ts`: where a health-gated chain's time goes, link by link, from berth's own progress events.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BERTH_BIN, BerthTool } from './berth-tool.js';
 import { loadAverage } from './process-timing.js';
@@ -13,12 +14,17 @@ const { values: flags } = parseArgs({
   },
 });
 const runs = Number(flags.runs);
+const report: string[] = [];
+const say = (text: string): void => {
+  report.push(text);
+  console.log(text);
+};
 const print = (label: string, samples: number[]): void => {
   const s = summarizeSamples(samples);
-  console.log(`    ${label.padEnd(44)} median ${String(s.median).padStart(7)} ms  (${s.min}–${s.max}, n=${s.samples})`);
+  say(`    ${label.padEnd(46)} median ${String(s.median).padStart(7)} ms  (${s.min}–${s.max}, n=${s.samples})`);
 };
 
-console.log(`chain profile, ${runs} runs per chain; load ${loadAverage()} at the start`);
+say(`chain profile, ${runs} runs per chain; load ${loadAverage()} at the start`);
 const tool = await BerthTool.open();
 try {
   await tool.startDaemon();
@@ -50,7 +56,7 @@ try {
       lastHealthyToExit.push(timeline.exitAt - (healthy.get(id(stack.n - 1)) ?? Number.NaN));
       total.push(timeline.exitAt);
     }
-    console.log(`\n${kind} ${stack.n} (${stack.description}):`);
+    say(`\n${kind} ${stack.n} (${stack.description}):`);
     print('whole `up -d --wait`', total);
     print('spawn → first progress line (CLI start, load)', firstEvent);
     print('spawn → first link started (all created first)', firstStart);
@@ -61,4 +67,7 @@ try {
 } finally {
   await tool.close();
 }
-console.log(`\nload ${loadAverage()} at the end`);
+say(`\nload ${loadAverage()} at the end`);
+const kept = new URL(`./results/profile-chain-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`, import.meta.url).pathname;
+writeFileSync(kept, `${report.join('\n')}\n`);
+console.log(`summary in ${kept}`);
