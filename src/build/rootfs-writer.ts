@@ -74,10 +74,7 @@ export async function applyMetadata(absolute: string, kind: 'file' | 'directory'
  */
 export async function resolveChown(root: string, spec: string): Promise<Owner> {
   const [userPart = '', groupPart] = spec.split(':', 2);
-  const readEtc = async (name: string): Promise<string> => {
-    const resolved = await resolveInRoot(root, `etc/${name}`, { escape: 'clamp' });
-    return readFile(path.join(root, resolved), 'utf8').catch(() => '');
-  };
+  const readEtc = (name: string): Promise<string> => readRootFile(root, `etc/${name}`);
   const numeric = (text: string): boolean => /^\d+$/.test(text);
   let uid: number;
   if (numeric(userPart)) uid = Number(userPart);
@@ -91,4 +88,10 @@ export async function resolveChown(root: string, spec: string): Promise<Owner> {
   const group = parseGroup(await readEtc('group')).find((candidate) => candidate.name === groupPart);
   if (!group) throw new UserError(`--chown: unable to find group ${groupPart} in the image's /etc/group`, { hint: 'use a numeric gid, or create the group in an earlier RUN' });
   return { uid, gid: group.gid };
+}
+
+/** A text file of the root ('' when absent), its path resolved inside the root. */
+export async function readRootFile(root: string, relative: string): Promise<string> {
+  const resolved = await resolveInRoot(root, relative, { escape: 'clamp' });
+  return readFile(path.join(root, resolved), 'utf8').catch(() => '');
 }

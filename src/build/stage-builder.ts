@@ -1,6 +1,7 @@
 // One build stage, step by step: its base, config steps, RUN/COPY/ADD/WORKDIR on snapshots, each looked up in the cache first.
 import { mkdir, rm } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { resolveContainerUser } from '../runtime/container-user.js';
 import type { ImageRecord } from '../image/image-store-interface.js';
 import { keyAfterStep, stepKey, type CacheRecord } from './build-cache.js';
 import { type BuildSession, checkCancelled, resolveImage } from './build-session.js';
@@ -13,7 +14,7 @@ import { discardSnapshot, mountSnapshot, withSnapshot } from './layer-snapshot.j
 import { type BindMountSpec, parseRunMount, prepareRunMounts } from './run-mounts.js';
 import { SourceTree } from './source-tree.js';
 import { SCRIPT_PATH, runInRootfs } from './run-command.js';
-import { ensureDirectory } from './rootfs-writer.js';
+import { ensureDirectory, readRootFile } from './rootfs-writer.js';
 import type { CopySource, Stage, StageGraph } from './stage-graph.js';
 import { applyConfigInstruction, atLine, atLineAsync, commandArgv, expandIn, isConfigInstruction, runEnvironment, type StageState } from './stage-state.js';
 
@@ -71,8 +72,9 @@ async function runStep(session: BuildSession, state: StageState, instruction: In
     case 'WORKDIR': {
       const next = applyConfigInstruction(state, instruction, scope);
       const dir = next.config.WorkingDir ?? '/';
-      return filesystemStep(session, next, instruction, `${instruction.original}\n${dir}`, async (rootfs) => {
-        await ensureDirectory(rootfs, dir, { owner: { uid: 0, gid: 0 }, mode: 0o755 });
+      // As BuildKit: the directories WORKDIR makes belong to the USER in effect.
+      return filesystemStep(session, next, instruction, `${instruction.original}\n${dir}\n${next.config.User ?? ''}`, async (rootfs) => {
+        await ensureDirectory(rootfs, dir, { owner: await userOwner(rootfs, next.config.User), mode: 0o755 });
       });
     }
     case 'RUN':
@@ -264,6 +266,13 @@ function stateOfImage(image: ImageRecord): Omit<StageState, 'args' | 'cmdSet'> {
     history: [...(image.config.history ?? [])],
     created: image.config.created,
   };
+}
+
+/** The uid and primary gid of a USER value, read from the root's /etc/passwd and /etc/group. */
+async function userOwner(rootfs: string, user: string | undefined): Promise<{ uid: number; gid: number }> {
+  if (user === undefined || user === '') return { uid: 0, gid: 0 };
+  const resolved = resolveContainerUser(user, undefined, await readRootFile(rootfs, 'etc/passwd'), await readRootFile(rootfs, 'etc/group'));
+  return { uid: resolved.uid, gid: resolved.gid };
 }
 
 function escapeRegex(text: string): string {
