@@ -3,6 +3,7 @@ import { copyFile, lstat, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { berthSys } from '../native/berth-sys.js';
+import type { IgnoreMatcher } from './dockerignore.js';
 import { type ArchiveKind, extractArchive, sniffArchive } from './add-archive.js';
 import { type EntryMetadata, type Owner, applyMetadata, clearEntry, ensureDirectory } from './rootfs-writer.js';
 import { resolveInRoot } from './scoped-path.js';
@@ -15,6 +16,8 @@ const ROOT: Owner = { uid: 0, gid: 0 };
 export interface CopyItem {
   tree: SourceTree;
   entry: SourceEntry;
+  /** `COPY --parents`: the path kept under the destination (`x/y` for `x/y`, `y` for `x/./y`). */
+  keepPath?: string | undefined;
 }
 
 /** A heredoc source (`COPY <<EOF /dest`): a file named after its delimiter. */
@@ -37,6 +40,8 @@ export interface CopyOptions {
   extractArchives: boolean;
   /** The instruction for errors (`COPY a b /x`). */
   what: string;
+  /** `--exclude` patterns, matched against paths as they land under the destination. */
+  exclude?: IgnoreMatcher | undefined;
 }
 
 /** Copy `items` and `inline` files to `options.dest` inside the root, as Docker's COPY/ADD would. */
@@ -59,12 +64,24 @@ export async function copyIntoRootfs(items: readonly CopyItem[], inline: readonl
     await writeFile(absolute, file.content, { flag: 'wx' });
     await applyMetadata(absolute, 'file', { owner: options.owner ?? ROOT, mode: options.mode ?? 0o644, mtimeMs: Date.now() });
   }
-  for (const { tree, entry } of items) {
+  for (const { tree, entry, keepPath } of items) {
+    if (keepPath !== undefined) {
+      // --parents: the source's own path is kept under the destination directory.
+      const target = `${destRelative}/${keepPath}`.replace(/^\/+/, '');
+      if (entry.kind === 'directory') {
+        await copyChildren(tree, entry.relative, await ensureDirectory(rootfs, target, created), options);
+      } else if (!options.exclude?.matches(keepPath)) {
+        const parent = await ensureDirectory(rootfs, path.posix.dirname(target), created);
+        await copyEntry(tree, entry, path.join(rootfs, parent, path.posix.basename(target)), `/${target}`, options);
+      }
+      continue;
+    }
     if (entry.kind === 'directory') {
       const dir = await ensureDirectory(rootfs, destRelative, created);
       await copyChildren(tree, entry.relative, dir, options);
       continue;
     }
+    if (options.exclude?.matches(path.posix.basename(entry.relative))) continue;
     const archive: ArchiveKind | undefined = options.extractArchives && entry.kind === 'file' ? await sniffArchive(path.join(tree.root, entry.relative)) : undefined;
     if (archive) {
       const dir = await ensureDirectory(rootfs, destRelative, created);
@@ -83,6 +100,7 @@ async function copyChildren(tree: SourceTree, sourceDir: string, destDir: string
   const directories: { absolute: string; metadata: EntryMetadata }[] = [];
   for (const entry of entries) {
     const below = sourceDir === '' ? entry.relative : entry.relative.slice(sourceDir.length + 1);
+    if (options.exclude?.matches(below)) continue;
     const shown = `/${destDir === '' ? below : `${destDir}/${below}`}`;
     const absolute = path.join(options.rootfs, destDir, below);
     const written = await copyEntry(tree, entry, absolute, shown, options, true);

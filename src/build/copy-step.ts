@@ -6,7 +6,9 @@ import { copyIntoRootfs, type CopyItem, type InlineFile } from './copy-files.js'
 import type { CopyInstruction } from './instruction-types.js';
 import { withSnapshot } from './layer-snapshot.js';
 import { resolveChown } from './rootfs-writer.js';
-import { SourceTree } from './source-tree.js';
+import { IgnoreMatcher, parseDockerignore } from './dockerignore.js';
+import { cleanRelative } from './scoped-path.js';
+import { type SourceEntry, SourceTree } from './source-tree.js';
 import { atLine, atLineAsync, expandIn, stageLookup, type StageState } from './stage-state.js';
 import { expandWord } from './word-expansion.js';
 
@@ -53,7 +55,8 @@ export async function planCopy(session: BuildSession, state: StageState, instruc
   const chmod = instruction.chmod === undefined ? undefined : expand(instruction.chmod);
   if (chmod !== undefined && !/^[0-7]{3,4}$/.test(chmod)) throw at(`invalid --chmod=${chmod}: expected an octal mode such as 755 or 0644`);
   const chown = instruction.chown === undefined ? undefined : expand(instruction.chown);
-  if (instruction.excludes.length > 0 || instruction.parents) throw at(`${instruction.kind} --exclude and --parents are not supported by berth yet`, 'copy the files one by one, or use .dockerignore');
+  const excludes = instruction.excludes.map(expand);
+  const exclude = excludes.length > 0 ? atLine(scope, instruction.line, () => new IgnoreMatcher(parseDockerignore(excludes.join('\n')))) : undefined;
   if (instruction.checksum !== undefined) throw at('ADD --checksum only applies to remote sources, which an offline build cannot fetch');
   const run = async (rootfs: string, items: CopyItem[]): Promise<void> =>
     atLineAsync(scope, instruction.line, async () => {
@@ -65,9 +68,16 @@ export async function planCopy(session: BuildSession, state: StageState, instruc
         mode: chmod === undefined ? undefined : Number.parseInt(chmod, 8),
         extractArchives: instruction.kind === 'ADD' && from === undefined,
         what: instruction.original,
+        exclude,
       });
     });
-  const settings = JSON.stringify({ instruction: instruction.original, dest, chown, chmod, inline });
+  const settings = JSON.stringify({ instruction: instruction.original, dest, chown, chmod, inline, excludes, parents: instruction.parents });
+  /** `--parents`: what of a matched path is kept; a `/./` in the source marks where that starts. */
+  const keepPathOf = (source: string, entry: SourceEntry): string | undefined => {
+    if (!instruction.parents) return undefined;
+    const pivot = source.replace(/^\/+/, '').indexOf('/./');
+    return pivot < 0 ? entry.relative : entry.relative.split('/').slice(cleanRelative(source.slice(0, pivot + 1))?.split('/').filter(Boolean).length ?? 0).join('/');
+  };
   if (from === undefined || from.kind === 'context') {
     const tree = from?.tree ?? session.context;
     const items: CopyItem[] = [];
@@ -75,7 +85,7 @@ export async function planCopy(session: BuildSession, state: StageState, instruc
     for (const source of paths) {
       const entries = await atLineAsync(scope, instruction.line, () => tree.match(source));
       for (const entry of entries) {
-        items.push({ tree, entry });
+        items.push({ tree, entry, keepPath: keepPathOf(source, entry) });
         digests.push(`${entry.relative}=${await tree.contentDigest(entry)}`);
       }
     }
@@ -91,7 +101,7 @@ export async function planCopy(session: BuildSession, state: StageState, instruc
         const tree = new SourceTree(snapshot.merged, { escape: 'clamp', label });
         const items: CopyItem[] = [];
         for (const source of paths) {
-          for (const entry of await atLineAsync(scope, instruction.line, () => tree.match(source))) items.push({ tree, entry });
+          for (const entry of await atLineAsync(scope, instruction.line, () => tree.match(source))) items.push({ tree, entry, keepPath: keepPathOf(source, entry) });
         }
         await run(rootfs, items);
       }),

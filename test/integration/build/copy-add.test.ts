@@ -107,3 +107,29 @@ test('COPY sources outside the context are refused: ../ paths and symlinks that 
   }
   t.is(await fixture.store.find('bd-refused:1'), undefined, 'nothing was tagged');
 });
+
+test('COPY --parents keeps source paths (from a /./ pivot when there is one); --exclude leaves matching paths out', async (t) => {
+  const fixture = await buildFixture(t);
+  const contextDir = await fixture.context({
+    'a/b/c.txt': 'c',
+    'x/y/z.txt': 'z',
+    'src/app/main.go': 'package main',
+    'tree/keep.txt': 'k',
+    'tree/debug.log': 'l',
+    'tree/tmp/junk': 'j',
+    'notes.log': 'n',
+    Dockerfile: `FROM busybox
+COPY --parents a/b/c.txt x/y /dest/
+COPY --parents src/./app/main.go /pivot/
+COPY --exclude=*.log --exclude=tmp tree/ notes.log /excluded/
+`,
+  });
+  const { image } = await buildImage(fixture.drivers, { contextDir });
+  await withSnapshot(fixture.store, image.chainIds, async ({ merged }) => {
+    t.is(readFileSync(path.join(merged, 'dest/a/b/c.txt'), 'utf8'), 'c');
+    t.is(readFileSync(path.join(merged, 'dest/x/y/z.txt'), 'utf8'), 'z');
+    t.deepEqual(readdirSync(path.join(merged, 'pivot')), ['app']);
+    t.is(readFileSync(path.join(merged, 'pivot/app/main.go'), 'utf8'), 'package main');
+    t.deepEqual(readdirSync(path.join(merged, 'excluded')), ['keep.txt']);
+  });
+});
