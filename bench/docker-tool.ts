@@ -170,17 +170,21 @@ export class DockerTool implements StackTool {
    */
   async down(stack: StackSpec): Promise<number> {
     const started = performance.now();
+    await this.composeDown(stack.project, this.stackDir(stack), ['-t', '0']);
+    this.maybeUp.delete(stack.project);
+    return performance.now() - started;
+  }
+
+  private async composeDown(project: string, dir: string, args: readonly string[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.compose(stack, ['down', '-t', '0']);
-        break;
+        await timeProcess([DOCKER_COMPOSE, '-p', project, 'down', ...args], { cwd: dir, env: this.env });
+        return;
       } catch (error) {
         if (attempt >= 3 || !(error instanceof CommandFailed && /active endpoints/.test(error.stderr + error.stdout))) throw error;
         this.repeatedDowns++;
       }
     }
-    this.maybeUp.delete(stack.project);
-    return performance.now() - started;
   }
 
 
@@ -192,7 +196,7 @@ export class DockerTool implements StackTool {
   async close(): Promise<void> {
     const errors: unknown[] = [];
     for (const [project, dir] of this.maybeUp) {
-      await timeProcess([DOCKER_COMPOSE, '-p', project, 'down', '-v', '-t', '0'], { cwd: dir, env: this.env }).catch((error: unknown) => errors.push(error));
+      await this.composeDown(project, dir, ['-v', '-t', '0']).catch((error: unknown) => errors.push(error));
     }
     this.maybeUp.clear();
     const containerd = this.containerdPid();
