@@ -54,7 +54,11 @@ export function healthProbes(
   return defer(() => {
     let state = INITIAL_HEALTH;
     const probeOnce = (): Observable<HealthState> => {
-      const delay = nextDelay(state, settings, scheduler.now() - startedAt);
+      const sinceStart = scheduler.now() - startedAt;
+      const interval = nextDelay(state, settings, sinceStart);
+      // The first probe is due an interval after the container started, not after the probes were set up
+      // (the start itself took some of it): each link of a health-gated chain would lose that time again.
+      const delay = state.log.length === 0 ? Math.max(0, interval - sinceStart) : interval;
       return timer(delay, scheduler).pipe(
         concatMap(() => probe(settings, runProbe, scheduler)),
         map((result) => (state = nextHealthState(state, result, settings, startedAt))),

@@ -61,6 +61,12 @@ async function modifiedAt(file: string): Promise<number | undefined> {
   }
 }
 
+/** runc's answer for a container it no longer has: nothing left to delete. */
+function ignoreMissing(error: unknown): void {
+  if (error instanceof SystemError && /does not exist|not found/i.test(error.message)) return;
+  throw error;
+}
+
 async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
@@ -408,9 +414,14 @@ export class ContainerRuntime {
     // Read before runc delete, which removes what the check needs.
     const conmonPid = await this.monitorPid(id);
     try {
-      const live = await this.runc.state(id);
-      // --force sleeps 100 ms in runc; a stopped container does not need it.
-      if (live) await this.runc.delete(id, live.status !== 'stopped');
+      // conmon wrote the exit file: the container has stopped, and one plain `runc delete` (no `runc
+      // state` first: a spawn per container on `down`) is enough. Otherwise ask runc what is left;
+      // --force sleeps 100 ms in runc, so only a live container gets it.
+      if (await readExitFile(files.exitFile)) await this.runc.delete(id).catch(ignoreMissing);
+      else {
+        const live = await this.runc.state(id);
+        if (live) await this.runc.delete(id, live.status !== 'stopped');
+      }
     } catch (error) {
       errors.push(`runc delete: ${(error as Error).message}`);
     }

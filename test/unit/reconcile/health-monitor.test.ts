@@ -104,3 +104,19 @@ test('probe commands: CMD as given, CMD-SHELL through sh', (t) => {
   t.is(probeCommand(['NONE']), undefined);
   t.is(probeCommand(['CMD']), undefined);
 });
+
+test('the first probe is due an interval after the container started, however late the probes were set up', (t) => {
+  const starts: number[] = [];
+  const scheduler = new TestScheduler(() => undefined);
+  scheduler.run(({ flush }) => {
+    // Set up at 0 for a container that started 30 ms earlier (its start call took that long).
+    healthProbes(settings, -30, () => {
+      starts.push(scheduler.now());
+      return of({ exitCode: 0, output: '' });
+    }, scheduler)
+      .pipe(take(2))
+      .subscribe();
+    flush();
+  });
+  t.deepEqual(starts, [970, 1970]);
+});
