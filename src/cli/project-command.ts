@@ -13,17 +13,17 @@ export async function loadCommandProject(command: Command, context: CommandConte
   const globals = command.optsWithGlobals<GlobalOptions>();
   const loaded = await loadProject({ ...toLoadOptions(globals, context.cwd), env: context.env, ...(services.length ? { services: [...services] } : {}) });
   reportWarnings(loaded.warnings, context.stderr);
-  // Where the project came from, for the compose labels of its containers (`berth ls` shows them).
-  const origin: ProjectOrigin = { workingDir: loaded.projectDir, configFiles: loaded.files };
-  loaded.project = { ...loaded.project, [PROJECT_ORIGIN_KEY]: origin };
   for (const service of services) {
     if (!loaded.project.services[service]) throw new UserError(`no such service: ${service}`, { hint: `services: ${Object.keys(loaded.project.services).join(', ')}` });
   }
-  if (services.length === 0) return loaded;
   // The engine gets every enabled service (the named ones' profiles count as enabled) and selects on
-  // its own: its session keeps looking after the services a command does not name.
+  // its own: its session keeps looking after the services a command does not name. (selectServices
+  // finds the unselected services through the loaded model object itself: call it before copying it.)
   const profiles = [...new Set([...loaded.profiles, ...services.flatMap((name) => loaded.project.services[name]?.profiles ?? [])])];
-  return { ...loaded, project: selectServices(loaded.project, { profiles, explicitServices: [] }), profiles };
+  const project = services.length === 0 ? loaded.project : selectServices(loaded.project, { profiles, explicitServices: [] });
+  // Where the project came from, for the compose labels of its containers (`berth ls` shows them).
+  const origin: ProjectOrigin = { workingDir: loaded.projectDir, configFiles: loaded.files };
+  return { ...loaded, project: { ...project, [PROJECT_ORIGIN_KEY]: origin }, profiles };
 }
 
 /** `-t/--timeout` seconds → milliseconds. */
