@@ -55,12 +55,20 @@ export async function httpGetInNetns(nsPath: string, host: string, port: number,
 }
 
 /** Interface names on the host that contain one of the fragments. */
+/** Host links whose name contains a fragment, or that hold an address containing one (`'10.240.12.'`). */
 export async function hostLinksMatching(fragments: readonly string[]): Promise<string[]> {
-  const { stdout } = await execFileAsync('ip', ['-o', 'link', 'show']);
-  return stdout
+  const [links, addresses] = await Promise.all([execFileAsync('ip', ['-o', 'link', 'show']), execFileAsync('ip', ['-o', 'addr', 'show'])]);
+  const byName = links.stdout
     .split('\n')
     .map((line) => line.split(': ')[1]?.split('@')[0] ?? '')
     .filter((name) => name && fragments.some((fragment) => name.includes(fragment)));
+  // `ip -o addr` lines: "<index>: <name> inet <address>/<prefix> ...".
+  const byAddress = addresses.stdout
+    .split('\n')
+    .filter((line) => fragments.some((fragment) => line.includes(` ${fragment}`)))
+    .map((line) => line.split(/\s+/)[1] ?? '')
+    .filter(Boolean);
+  return [...new Set([...byName, ...byAddress])];
 }
 
 export async function nftTablesMatching(fragments: readonly string[]): Promise<string[]> {

@@ -88,13 +88,13 @@ test('down releases the lease: berthd does not take the project down again when 
 
 test('berthd killed while a lease is held: the next berthd takes the leased stack down instead of resuming it', async (t) => {
   const fixture = await apiFixture(t, 'berth-lease');
-  const { pid } = await startOwner(t, fixture, ['api-lease-berthd', '10.240.76.0/24', 'stay']);
+  const { pid } = await startOwner(t, fixture, ['api-lease-berthd', '10.240.77.0/24', 'stay']);
   const berthd = Number((await readFile(daemonPaths(fixture.paths).pidFile, 'utf8')).trim());
   process.kill(berthd, 'SIGKILL');
   // Its lease connection died with berthd; the owner goes too, so nothing could hold the lease again.
   process.kill(pid, 'SIGKILL');
   const { client } = await ensureDaemon(fixture.paths, { env: { ...process.env, ...fixture.env }, command: fixture.daemonCommand });
   await client.close();
-  await untilGone(fixture.paths, 'api-lease-berthd', '10.240.76.', 15_000);
+  await untilGone(fixture.paths, 'api-lease-berthd', '10.240.77.', 15_000);
   t.regex(await berthdLog(fixture.paths), /lease of project api-lease-berthd outlived its berthd: taking the stack down/);
 });

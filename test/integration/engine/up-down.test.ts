@@ -45,5 +45,5 @@ networks:
   t.deepEqual(await engine.drivers.runtime.list(), []);
   t.deepEqual(await engine.drivers.networks.listNetworks(), []);
   t.deepEqual(await readdir(`${engine.drivers.paths.run}/netns`).catch(() => []), []);
-  t.deepEqual(await hostLinksMatching(['10.240.1']), []);
+  t.deepEqual(await hostLinksMatching(['10.240.1.']), []);
 });
