@@ -56,9 +56,9 @@ test('a test process killed with SIGKILL: berthd takes its stack down within sec
   const killedAt = Date.now();
   process.kill(pid, 'SIGKILL');
   await exited;
-  const goneAfter = await untilGone(fixture.paths, 'api-lease-kill', '10.240.73.', 10_000);
+  const goneAfter = await untilGone(fixture.paths, 'api-lease-kill', '10.240.73.', 30_000);
   t.log(`stack gone ${goneAfter} ms after the owner's exit (${Date.now() - killedAt} ms after SIGKILL)`);
-  t.true(goneAfter < 5_000);
+  t.true(goneAfter < 15_000);
   t.regex(await berthdLog(fixture.paths), /the owner of project api-lease-kill went away .*taking the stack down/);
 });
 

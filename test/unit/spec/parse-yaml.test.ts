@@ -97,7 +97,7 @@ test('a file over the size limit is refused before parsing', (t) => {
   const big = new Uint8Array(MAX_COMPOSE_FILE_BYTES + 1).fill(0x20);
   const started = performance.now();
   t.regex(failure(() => parseComposeFile(big, 'big.yaml')).message, /limited to 16 MiB/);
-  t.true(performance.now() - started < 1000);
+  t.true(performance.now() - started < 3000);
 });
 
 test('an alias bomb is refused quickly, before anything expands it', (t) => {
@@ -109,7 +109,8 @@ test('an alias bomb is refused quickly, before anything expands it', (t) => {
   }
   const started = performance.now();
   t.regex(failure(() => parseOne(bomb)).message, /alias bomb/);
-  t.true(performance.now() - started < 100, 'answered in under 100 ms');
+  // Expanding it would take minutes; the bound leaves room for a loaded CI machine.
+  t.true(performance.now() - started < 2000, 'answered in under 2 s');
 });
 
 test('a map with 40,000 keys parses in linear time', (t) => {
