@@ -2,6 +2,10 @@
 // The `berth` command: runs the compiled CLI (build it first with `npm run build`).
 // `node --` in the shebang: Node 20 reads `--env-file` anywhere in argv (even after the script)
 // and exits when the file is missing; after `--` the flag is ours, as in docker compose.
-import { main } from '../dist/cli/main.js';
+// A running berthd runs the commands it can (see src/cli/inside-berthd.ts) with its modules already
+// loaded; only the rest loads the whole CLI here.
+import { runInsideBerthd } from '../dist/cli/berthd-cli-client.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+const code = await runInsideBerthd(args);
+process.exitCode = code ?? (await (await import('../dist/cli/main.js')).main(args));

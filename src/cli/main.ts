@@ -16,6 +16,7 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerStackCommands } from './commands/stack.js';
 import { ExitCode } from './exit-codes.js';
 import { addGlobalOptions } from './global-options.js';
+import { RunInClient, runsInsideBerthd } from './inside-berthd.js';
 import { reportError } from './report.js';
 
 export const version: string = (
@@ -34,6 +35,12 @@ export function buildProgram(context: CommandContext): Command {
     .exitOverride()
     .showSuggestionAfterError(true);
   addGlobalOptions(program);
+  if (context.insideBerthd) {
+    // Before any action writes a byte: a command that must run in the client is handed back untouched.
+    program.hook('preAction', (_program, action) => {
+      if (!runsInsideBerthd(commandPath(action), action.opts())) throw new RunInClient(action.name());
+    });
+  }
   registerConfigCommand(program, context);
   registerImageCommands(program, context);
   registerRegistryCommands(program, context);
@@ -56,6 +63,13 @@ export function buildProgram(context: CommandContext): Command {
   return program;
 }
 
+/** The names from the top-level command down to `command`: ['image', 'ls']. */
+function commandPath(command: Command): string[] {
+  const names: string[] = [];
+  for (let current: Command | null = command; current?.parent; current = current.parent) names.unshift(current.name());
+  return names;
+}
+
 /** Run berth with these arguments (without `node` and the script); resolves to the exit code. */
 export async function main(args: string[], context: Partial<CommandContext> = {}): Promise<number> {
   const full: CommandContext = {
@@ -63,12 +77,14 @@ export async function main(args: string[], context: Partial<CommandContext> = {}
     env: context.env ?? process.env,
     stdout: context.stdout ?? process.stdout,
     stderr: context.stderr ?? process.stderr,
+    ...(context.insideBerthd ? { insideBerthd: context.insideBerthd } : {}),
   };
   const program = buildProgram(full);
   try {
     await program.parseAsync(args, { from: 'user' });
     return ExitCode.ok;
   } catch (error) {
+    if (error instanceof RunInClient) throw error;
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;

@@ -12,6 +12,7 @@ import type { CommandContext } from './command-context.js';
  * (health probes, restart policies, the embedded DNS) stops when the command ends.
  */
 export async function connectStackEngine(context: CommandContext): Promise<StackEngine> {
+  if (context.insideBerthd) return borrowedEngine(await context.insideBerthd.engine(), context.insideBerthd.signal);
   const paths = statePathsFromEnv(context.env);
   if (context.env['BERTH_NO_DAEMON'] === '1') {
     // Imported only here: with berthd (the default) the CLI never loads the engine's modules.
@@ -41,5 +42,27 @@ export async function connectStackEngine(context: CommandContext): Promise<Stack
       });
     },
     close: () => client.close(),
+  };
+}
+
+/**
+ * berthd's own engine for a command it runs for a thin client: the client going away cancels the requests
+ * (as its closed connection would), and the command's `close()` leaves the shared engine open.
+ */
+function borrowedEngine(engine: StackEngine, clientGone: AbortSignal): StackEngine {
+  const withClient = <H extends { signal?: AbortSignal | undefined }>(hooks: H | undefined): H & { signal: AbortSignal } =>
+    ({ ...(hooks ?? ({} as H)), signal: hooks?.signal ? AbortSignal.any([hooks.signal, clientGone]) : clientGone });
+  return {
+    up: (project, options, hooks) => engine.up(project, options, withClient(hooks)),
+    start: (project, options, hooks) => engine.start(project, options, withClient(hooks)),
+    restart: (project, options, hooks) => engine.restart(project, options, withClient(hooks)),
+    stop: (project, options, hooks) => engine.stop(project, options, withClient(hooks)),
+    rm: (project, options, hooks) => engine.rm(project, options, withClient(hooks)),
+    down: (project, options, hooks) => engine.down(project, options, withClient(hooks)),
+    signal: (project, services, command) => engine.signal(project, services, command),
+    runOneOff: (project, request, hooks) => engine.runOneOff(project, request, withClient(hooks)),
+    removeOneOff: (project, name) => engine.removeOneOff(project, name),
+    watchEvents: (project, services, onEvent, signal) => engine.watchEvents(project, services, onEvent, AbortSignal.any([signal, clientGone])),
+    close: () => Promise.resolve(),
   };
 }

@@ -9,29 +9,10 @@ import { withFileLock } from '../state/lock-file.js';
 import { type StatePaths, statePathsFromEnv } from '../state/paths.js';
 import { isProcessRunning } from '../state/process-alive.js';
 import { type DaemonClient, connectDaemon } from './daemon-client.js';
+import { type DaemonPaths, daemonPaths } from './daemon-paths.js';
 import { ensurePrivateDirectory } from './private-directory.js';
 
-export interface DaemonPaths {
-  /** `<run>/berthd`, mode 0700: only root reaches the socket. */
-  readonly dir: string;
-  readonly socket: string;
-  readonly pidFile: string;
-  /** Held while one client starts the daemon, so racing clients start only one. */
-  readonly startLock: string;
-  /** The daemon's stdout and stderr; under the persistent root so it survives a reboot for diagnosis. */
-  readonly logFile: string;
-}
-
-export function daemonPaths(paths: StatePaths): DaemonPaths {
-  const dir = path.join(paths.run, 'berthd');
-  return {
-    dir,
-    socket: path.join(dir, 'berthd.sock'),
-    pidFile: path.join(dir, 'berthd.pid'),
-    startLock: path.join(dir, 'start.lock'),
-    logFile: path.join(paths.root, 'berthd.log'),
-  };
-}
+export { type DaemonPaths, daemonPaths } from './daemon-paths.js';
 
 /** What the built-in `ping` method answers. */
 export interface DaemonPing {

@@ -7,8 +7,13 @@ import { engineHandlers } from './engine-service.js';
 import { leaseHandlers, reapOrphanedLeases } from './owner-lease.js';
 import { readSessionRecords } from './session-record.js';
 
+export interface HostedServices extends Pick<RunDaemonOptions, 'handlers' | 'onClose'> {
+  /** The one Engine, opened on first use (for handlers served beside these, such as the thin CLI's). */
+  engine(): Promise<Engine>;
+}
+
 /** What berthd hosts besides ping and shutdown: one Engine, whose project loops keep running between calls. */
-export function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonOptions, 'handlers' | 'onClose'>> {
+export function hostedDaemonServices(paths: StatePaths): Promise<HostedServices> {
   // Opened on the first call, so berthd answers at once; each project is adopted when a request names it.
   let engine: Promise<Engine> | undefined;
   const openEngine = (): Promise<Engine> =>
@@ -21,7 +26,7 @@ export function hostedDaemonServices(paths: StatePaths): Promise<Pick<RunDaemonO
     await opened?.close();
   };
   void resumeRecordedSessions(paths, openEngine);
-  return Promise.resolve({ handlers: { ...engineHandlers(openEngine), ...leaseHandlers(openEngine, { paths }) }, onClose });
+  return Promise.resolve({ handlers: { ...engineHandlers(openEngine), ...leaseHandlers(openEngine, { paths }) }, onClose, engine: openEngine });
 }
 
 /** Projects an earlier berthd looked after are taken up again at once: their restart policies must not wait for a command. */

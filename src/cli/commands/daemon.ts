@@ -31,8 +31,14 @@ export function registerDaemonCommands(program: Command, context: CommandContext
     .description('Run berthd in the foreground until SIGTERM or SIGINT (berth starts it this way)')
     .action(async () => {
       // Loaded here only: every other command starts faster without the engine's modules.
-      const { hostedDaemonServices } = await import('../../engine/hosted-engine.js');
-      const running = await runDaemon(paths(), await hostedDaemonServices(paths()));
+      const [{ hostedDaemonServices }, { berthdCliHandler }] = await Promise.all([import('../../engine/hosted-engine.js'), import('../berthd-cli-server.js')]);
+      const { engine, handlers, onClose } = await hostedDaemonServices(paths());
+      const running = await runDaemon(paths(), { handlers: { ...handlers, cli: berthdCliHandler(paths(), engine) }, ...(onClose ? { onClose } : {}) });
+      // berthd supervises every stack: a promise nobody awaited is a bug to log, not a reason to drop them all.
+      process.on('unhandledRejection', (reason) => {
+        const detail = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+        process.stderr.write(`${new Date().toISOString()} berthd[${process.pid}]: unhandled rejection (a bug; berthd goes on): ${detail}\n`);
+      });
       await running.closed;
     });
 
