@@ -20,6 +20,7 @@ import { resolveHostDevices } from './host-devices.js';
 import type { RuntimeMount } from './oci-spec.js';
 import { LogRotator } from './log-rotation.js';
 import { RuncCli } from './runc-cli.js';
+import { removeStoppedRuncState } from './stopped-runc-state.js';
 import { createError } from './create-errors.js';
 import { logOptions } from './log-options.js';
 import { buildRuntimeSpec, serializeRuntimeSpec, type ContainerFacts } from './runtime-spec-builder.js';
@@ -414,11 +415,12 @@ export class ContainerRuntime {
     // Read before runc delete, which removes what the check needs.
     const conmonPid = await this.monitorPid(id);
     try {
-      // conmon wrote the exit file: the container has stopped, and one plain `runc delete` (no `runc
-      // state` first: a spawn per container on `down`) is enough. Otherwise ask runc what is left;
+      // conmon wrote the exit file: the container has stopped, and removing its cgroups and runc's
+      // state (what a plain `runc delete` does, without spawning runc) is enough. Otherwise ask runc what is left;
       // --force sleeps 100 ms in runc, so only a live container gets it.
-      if (await readExitFile(files.exitFile)) await this.runc.delete(id).catch(ignoreMissing);
-      else {
+      if (await readExitFile(files.exitFile)) {
+        if (!(await removeStoppedRuncState(this.runc.root, id))) await this.runc.delete(id).catch(ignoreMissing);
+      } else {
         const live = await this.runc.state(id);
         if (live) await this.runc.delete(id, live.status !== 'stopped');
       }
