@@ -1,6 +1,6 @@
 // Container root filesystems: an overlayfs of the image's layers with a per-container upper dir under <root>/rootfs/<id>.
-import { lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import { berthSys, UnmountFlag } from '../native/berth-sys.js';
@@ -102,7 +102,8 @@ export async function releaseRootfs(paths: StatePaths, containerId: string): Pro
   // Never remove through a mount that is still there: that would delete image layers.
   if (errors.length === 0 && !isMountPoint(merged)) {
     try {
-      rmSync(dir, { recursive: true, force: true });
+      // In the thread pool: ~3 ms of rmdir per container on ext4, which `down` of 50 would spend on the main thread.
+      await rm(dir, { recursive: true, force: true });
     } catch (error) {
       errors.push(asSystemError(error, `remove ${dir}`));
     }
