@@ -1,6 +1,6 @@
 /*
  * berth-sys: the few Linux system calls Node does not offer and berth needs on its hot path
- * (mount, setns, unshare, mknod, xattrs, subreaper). Each spawned helper process costs ~2 ms of
+ * (mount, setns, unshare, mknod, xattrs, subreaper, SOCK_SEQPACKET connections). Each spawned helper process costs ~2 ms of
  * the engine's main thread and 5-10 ms of wall time; these calls cost microseconds.
  * Every function throws an Error with `code` (errno name) and `syscall` on failure.
  */
@@ -11,7 +11,10 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -225,6 +228,59 @@ static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info) 
   return undefined(env);
 }
 
+/*
+ * connectSeqpacket(path) -> fd: a SOCK_SEQPACKET connection (conmon's attach socket), which Node's net
+ * cannot make. Connected through /proc/self/fd of an O_PATH descriptor: sun_path holds 108 bytes, and
+ * state roots under /tmp make longer paths. Blocking, close-on-exec; read and write it with fs.
+ */
+static napi_value js_connect_seqpacket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *target = NULL;
+  if (argc < 1 || !get_string(env, argv[0], &target, 0)) return throw_type(env, "connectSeqpacket(path)");
+  int pathfd = open(target, O_PATH | O_CLOEXEC);
+  if (pathfd < 0) {
+    int err = errno;
+    napi_value thrown = throw_errno(env, err, "open", target);
+    free(target);
+    return thrown;
+  }
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    int err = errno;
+    close(pathfd);
+    free(target);
+    return throw_errno(env, err, "socket", NULL);
+  }
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d", pathfd);
+  int rc = connect(fd, (struct sockaddr *)&address, sizeof address);
+  int err = errno;
+  close(pathfd);
+  if (rc != 0) {
+    close(fd);
+    napi_value thrown = throw_errno(env, err, "connect", target);
+    free(target);
+    return thrown;
+  }
+  free(target);
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+/* shutdownWrite(fd): the peer reads end-of-file (conmon then closes the container's stdin). */
+static napi_value js_shutdown_write(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t fd;
+  if (argc < 1 || !get_int64(env, argv[0], &fd)) return throw_type(env, "shutdownWrite(fd)");
+  if (shutdown((int)fd, SHUT_WR) != 0) return throw_errno(env, errno, "shutdown", NULL);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -236,6 +292,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gettid", NULL, js_gettid, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"connectSeqpacket", NULL, js_connect_seqpacket, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"shutdownWrite", NULL, js_shutdown_write, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -35,6 +35,7 @@ export async function connectStackEngine(context: CommandContext): Promise<Stack
     signal: (project, services, command) => client.call<string[]>('signal', { project, services, command }),
     runOneOff: (project, options, hooks) => call<OneOffContainer>('runOneOff', { project, options }, hooks),
     removeOneOff: (project, name) => client.call<boolean>('removeOneOff', { project, options: { name } }),
+    startOneOff: async (project, name) => void (await client.call('startOneOff', { project, options: { name } })),
     watchEvents: async (project, services, onEvent, signal) => {
       await client.call('events', { project, services }, { onEvent: (event: unknown) => onEvent(event as ContainerEvent), signal }).catch((error: unknown) => {
         // Ending the stream is how it is meant to end.
@@ -62,6 +63,7 @@ function borrowedEngine(engine: StackEngine, clientGone: AbortSignal): StackEngi
     signal: (project, services, command) => engine.signal(project, services, command),
     runOneOff: (project, request, hooks) => engine.runOneOff(project, request, withClient(hooks)),
     removeOneOff: (project, name) => engine.removeOneOff(project, name),
+    startOneOff: (project, name) => engine.startOneOff(project, name),
     watchEvents: (project, services, onEvent, signal) => engine.watchEvents(project, services, onEvent, AbortSignal.any([signal, clientGone])),
     close: () => Promise.resolve(),
   };

@@ -19,6 +19,8 @@ export interface StackEngine {
   signal(projectName: string, services: readonly string[], command: ContainerSignal): Promise<string[]>;
   runOneOff(project: Project, request: OneOffRequest, hooks?: RequestHooks): Promise<OneOffContainer>;
   removeOneOff(project: Project, name: string): Promise<boolean>;
+  /** Start a one-off created with `startLater`, once its client has attached. */
+  startOneOff(project: Project, name: string): Promise<void>;
   /** Stream the project's container events (of `services`, all when empty) until `signal` aborts. */
   watchEvents(projectName: string, services: readonly string[], onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +82,12 @@ export function engineHandlers(engine: () => Promise<Engine>): Record<string, Da
   handlers.runOneOff = async (params, call) => {
     const { project, options } = stackParams<OneOffRequest>(params);
     return (await engine()).runOneOff(project, options, { onState: progressEmitter(call.emit), signal: call.signal });
+  };
+  handlers.startOneOff = async (params) => {
+    const { project, options } = stackParams<{ name?: unknown }>(params);
+    if (typeof options.name !== 'string') throw new UserError('startOneOff needs the container name');
+    await (await engine()).startOneOff(project, options.name);
+    return null;
   };
   handlers.removeOneOff = async (params) => {
     const { project, options } = stackParams<{ name?: unknown }>(params);

@@ -78,6 +78,8 @@ const PROJECT_LOCK_WAIT_MS = 10 * 60_000;
 
 export class Engine {
   private readonly sessions = new Map<string, ProjectSession>();
+  /** One-offs created for an attaching client, by name: their start, once the client is attached. */
+  private readonly oneOffsToStart = new Map<string, () => Promise<void>>();
   private readonly dns: DnsRegistry;
   /** What happens to the containers of every project this engine runs (`berth events`). */
   private readonly events$ = new Subject<ContainerEvent>();
@@ -213,7 +215,17 @@ export class Engine {
       const reasons = [...prepared.failures.map(({ service: name, reason }) => `${name}: ${reason}`), ...prepared.errors];
       throw new UserError(`run ${request.service}: its dependencies did not start (${reasons.join('; ')})`, { hint: 'see `berth logs` for what they printed' });
     }
-    return this.withProjectLock(project.name, () => startOneOff(this.contextFor(project), request));
+    const created = await this.withProjectLock(project.name, () => startOneOff(this.contextFor(project), request));
+    if (request.startLater) this.oneOffsToStart.set(created.name, created.start);
+    return { id: created.id, name: created.name };
+  }
+
+  /** Start a one-off that `runOneOff` created with `startLater` (its client has attached by now). */
+  async startOneOff(project: Project, name: string): Promise<void> {
+    const start = this.oneOffsToStart.get(name);
+    if (!start) throw new UserError(`no one-off container ${name} waits to be started`, { hint: 'run it again with `berth run`' });
+    this.oneOffsToStart.delete(name);
+    await this.withProjectLock(project.name, start);
   }
 
   /** Remove a one-off container (`run --rm` once it exited); returns whether there was one. */

@@ -26,6 +26,15 @@ export interface OneOffRequest {
   readonly useAliases?: boolean | undefined;
   /** `--no-deps`: do not start the services it depends on. */
   readonly noDeps?: boolean | undefined;
+  /** A terminal for the container's process (`run` in a terminal, unless -T). */
+  readonly tty?: boolean | undefined;
+  /** Keep its stdin open for an attached client (`run -i`, the default). */
+  readonly stdinOpen?: boolean | undefined;
+  /**
+   * Create it and leave the start to `Engine.startOneOff`: the client attaches to its stdio in between,
+   * so it sees every byte of the output.
+   */
+  readonly startLater?: boolean | undefined;
 }
 
 export interface OneOffContainer {
@@ -47,6 +56,9 @@ export function oneOffService(service: ServiceConfig, request: OneOffRequest): S
     ...(restart !== undefined ? { restart: 'no' } : {}),
     environment: { ...(service.environment ?? {}), ...(request.environment ?? {}) },
     labels: { ...(service.labels ?? {}), ...(request.labels ?? {}) },
+    // As compose: the command line decides, whatever the service says.
+    tty: request.tty === true,
+    stdin_open: request.stdinOpen === true,
   };
   if (request.entrypoint !== undefined) {
     run.entrypoint = [...request.entrypoint];
@@ -60,8 +72,13 @@ export function oneOffService(service: ServiceConfig, request: OneOffRequest): S
   return run;
 }
 
-/** Create and start a one-off container of `request.service` in the project's context. */
-export async function startOneOff(context: ProjectContext, request: OneOffRequest): Promise<OneOffContainer> {
+/** A one-off created with `startLater`: `start()` starts it (once). */
+export interface CreatedOneOff extends OneOffContainer {
+  start(): Promise<void>;
+}
+
+/** Create and start a one-off container of `request.service` in the project's context (with `startLater`, only create it). */
+export async function startOneOff(context: ProjectContext, request: OneOffRequest): Promise<CreatedOneOff> {
   const service = context.project.services[request.service];
   if (!service) throw new UserError(`no such service: ${request.service}`, { hint: `services: ${Object.keys(context.project.services).join(', ')}` });
   const name = request.name ?? `${context.project.name}-${request.service}-run-${randomBytes(6).toString('hex')}`;
@@ -81,13 +98,16 @@ export async function startOneOff(context: ProjectContext, request: OneOffReques
     oneoff: { serviceAliases: request.useAliases === true },
   });
   const container = context.index.require(name);
-  try {
-    await startContainer(oneOffContext, container);
-  } catch (error) {
-    await removeContainer(oneOffContext, container).catch(() => undefined);
-    throw error;
-  }
-  return { id: container.id, name };
+  const start = async (): Promise<void> => {
+    try {
+      await startContainer(oneOffContext, container);
+    } catch (error) {
+      await removeContainer(oneOffContext, container).catch(() => undefined);
+      throw error;
+    }
+  };
+  if (!request.startLater) await start();
+  return { id: container.id, name, start };
 }
 
 /** The project's one-off containers (all, or the one named), from the runtime's records. */

@@ -15,6 +15,10 @@ export interface BerthSys {
   lgetxattr(path: string, name: string): Buffer | null;
   gettid(): number;
   setChildSubreaper(): void;
+  /** A blocking, close-on-exec SOCK_SEQPACKET connection to a unix socket (any path length); read and write it with fs. */
+  connectSeqpacket(path: string): number;
+  /** shutdown(fd, SHUT_WR): the peer reads end-of-file. */
+  shutdownWrite(fd: number): void;
 }
 
 /** Flags from <sys/mount.h>. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { followProjectLogs } from '../../engine/project-logs.js';
 import { readProjectContainer } from '../../engine/project-containers.js';
 import { UserError } from '../../errors.js';
+import { attachContainer } from '../../runtime/container-attach.js';
 import { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
@@ -24,7 +25,8 @@ interface RunOptions {
   workdir?: string;
   servicePorts?: boolean;
   useAliases?: boolean;
-  tty: boolean;
+  /** `--no-TTY` (-T): commander names it after the flag, in capitals. */
+  TTY: boolean;
   interactive: boolean;
 }
 
@@ -67,8 +69,9 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('--service-ports', "publish the service's ports (none are published otherwise)")
     .option('--use-aliases', "answer to the service's name and network aliases")
-    .option('-T, --no-TTY', 'do not allocate a terminal (berth never does yet: accepted for compose’s sake)')
-    .option('-i, --no-interactive', 'do not keep stdin open (berth does not forward stdin yet)')
+    .option('-T, --no-TTY', 'do not allocate a terminal (one is allocated when berth runs in a terminal)')
+    .option('-i, --interactive', 'keep stdin open and forward it (the default)', true)
+    .option('--no-interactive', 'do not forward stdin: the container reads end-of-file')
     .passThroughOptions()
     .addHelpText(
       'after',
@@ -83,6 +86,9 @@ Examples:
       const { project } = await loadCommandProject(cmd, context, [serviceName]);
       const engine = await connectStackEngine(context);
       const reporter = progressReporter(cmd.optsWithGlobals<GlobalOptions>(), context, 'up');
+      // Attached to the container's stdio when berth owns a real stdin and stdout (not run in-process by a test).
+      const attach = !options.detach && context.stdout === process.stdout;
+      const tty = attach && options.TTY && process.stdin.isTTY === true && process.stdout.isTTY === true;
       try {
         const container = await engine.runOneOff(
           project,
@@ -98,6 +104,9 @@ Examples:
             servicePorts: options.servicePorts,
             useAliases: options.useAliases,
             noDeps: !options.deps,
+            tty,
+            stdinOpen: attach && options.interactive,
+            startLater: attach,
           },
           { onState: reporter.onState },
         );
@@ -106,7 +115,9 @@ Examples:
           context.stdout.write(`${container.name}\n`);
           return;
         }
-        const exitCode = await followToExit(context, project.name, container.id);
+        const exitCode = attach
+          ? await attachToExit(context, container.id, { tty, interactive: options.interactive, start: () => engine.startOneOff(project, container.name) })
+          : await followToExit(context, project.name, container.id);
         if (options.rm) await engine.removeOneOff(project, container.name);
         if (exitCode !== 0) throw new CommandExit(exitCode);
       } finally {
@@ -114,6 +125,49 @@ Examples:
         await engine.close();
       }
     });
+}
+
+/**
+ * Attach this process's stdio to the container, start it, and relay until it exits (a terminal in raw
+ * mode when `tty`, Ctrl-C then reaching the container as a byte); its exit code. Without a terminal,
+ * SIGINT and SIGTERM are passed on to the container, as `docker run` proxies them.
+ */
+async function attachToExit(context: CommandContext, id: string, options: { tty: boolean; interactive: boolean; start(): Promise<void> }): Promise<number> {
+  const runtime = new ContainerRuntime(statePathsFromEnv(context.env));
+  const attachment = attachContainer(runtime.files(id).bundle, {
+    stdin: options.interactive ? process.stdin : undefined,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  // A terminal of unknown size (0×0, as under `script` without one) is left as the container's runtime made it.
+  const resize = async (): Promise<void> => {
+    const { rows, columns } = process.stdout;
+    if (rows > 0 && columns > 0) await attachment.resize(rows, columns).catch(() => undefined);
+  };
+  const onResize = (): void => void resize();
+  const forward = (signal: NodeJS.Signals): void => void runtime.kill(id, signal).catch(() => undefined);
+  try {
+    if (options.tty) {
+      process.stdin.setRawMode(true);
+      await resize();
+      process.stdout.on('resize', onResize);
+    } else {
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+    }
+    await options.start();
+    await attachment.ended;
+    return (await runtime.wait(id, 30_000))?.exitCode ?? -1;
+  } finally {
+    if (options.tty) {
+      process.stdout.off('resize', onResize);
+      process.stdin.setRawMode(false);
+    }
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+    process.stdin.pause();
+    await runtime.close();
+  }
 }
 
 /** Copy the container's output to ours, stream for stream, until it exits; its exit code. */
