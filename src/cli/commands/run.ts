@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { followProjectLogs } from '../../engine/project-logs.js';
 import { readProjectContainer } from '../../engine/project-containers.js';
+import type { ProgressSnapshot } from '../../engine/request-outcome.js';
 import { UserError } from '../../errors.js';
 import { attachContainer } from '../../runtime/container-attach.js';
 import { ContainerRuntime } from '../../runtime/container-runtime.js';
@@ -89,6 +90,8 @@ Examples:
       // Attached to the container's stdio when berth owns a real stdin and stdout (not run in-process by a test).
       const attach = !options.detach && context.stdout === process.stdout;
       const tty = attach && options.TTY && process.stdin.isTTY === true && process.stdout.isTTY === true;
+      // Progress shows the networks and the dependencies it starts, as compose's does: not every container of the project.
+      const dependencies = new Set(options.deps ? Object.keys(project.services[serviceName]?.depends_on ?? {}) : []);
       try {
         const container = await engine.runOneOff(
           project,
@@ -108,7 +111,7 @@ Examples:
             stdinOpen: attach && options.interactive,
             startLater: attach,
           },
-          { onState: reporter.onState },
+          { onState: (state) => reporter.onState(onlyServices(state, dependencies)) },
         );
         await reporter.finish();
         if (options.detach) {
@@ -125,6 +128,12 @@ Examples:
         await engine.close();
       }
     });
+}
+
+function onlyServices(state: ProgressSnapshot, services: ReadonlySet<string>): ProgressSnapshot {
+  const containers = state.observed.containers.filter((container) => services.has(container.service));
+  const decided = state.decision && { services: Object.fromEntries(Object.entries(state.decision.services).filter(([name]) => services.has(name))) };
+  return { observed: { ...state.observed, containers }, ...(decided ? { decision: decided } : {}) };
 }
 
 /**
