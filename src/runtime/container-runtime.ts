@@ -14,6 +14,7 @@ import {
   containerFiles, listContainerRecords, processStartTime, readContainerRecord, runtimeDirs, writeContainerRecord,
   type ContainerFiles, type ContainerRecord, type RuntimeDirs,
 } from './container-record.js';
+import { startThroughExecFifo } from './exec-fifo-start.js';
 import { ExitWatcher, readExitFile, type ExitStatus } from './exit-watcher.js';
 import { currentHardLimits } from './host-limits.js';
 import { resolveHostDevices } from './host-devices.js';
@@ -231,7 +232,10 @@ export class ContainerRuntime {
         hint: status.state === 'unknown' ? 'remove it and create it again' : 'it is already running',
       });
     }
-    await this.runc.start(id);
+    // Through the exec FIFO as runc start would (no runc process); runc itself when there is none to open.
+    const started = record.pid === undefined ? 'not-created' : await startThroughExecFifo(this.runc.root, id, record.pid);
+    if (started === 'not-created') await this.runc.start(id);
+    if (started === 'init-gone') throw new SystemError(`container ${record.name} exited before it could start`, 'start');
     record.startedAt = new Date().toISOString();
     record.stopRequested = false;
     await writeContainerRecord(this.files(id), record);
