@@ -1,5 +1,6 @@
 // Atomic file writes: a reader sees the old content or the new, never a torn file, even after a kill.
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -23,6 +24,18 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const { mode = 0o644, durable = true } = options;
   const temp = tempPathBeside(target);
+  if (!durable) {
+    // Without fsync the write only reaches the page cache: four direct syscalls cost less than four
+    // thread-pool round trips, which on `up` of 50 containers (~6 such files each) add up on the main thread.
+    try {
+      writeFileSync(temp, data, { mode, flag: 'wx' });
+      renameSync(temp, target);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+    return;
+  }
   try {
     const handle = await open(temp, 'wx', mode);
     try {
