@@ -17,9 +17,10 @@ import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './eng
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
 import { ProjectSession } from './project-session.js';
-import { type Observable, Subject, filter } from 'rxjs';
+import { type Observable, Subject, combineLatest, filter } from 'rxjs';
 import type { ObservedContainer } from '../plan/plan-types.js';
 import { type ContainerEvent, containerEvents } from './container-events.js';
+import { TransferBoard } from './transfer-board.js';
 import { ContainerIndex } from './container-index.js';
 import { HealthSupervisor } from './health-supervisor.js';
 import { type OneOffContainer, type OneOffRequest, removeOneOffs, startOneOff } from './one-off.js';
@@ -238,7 +239,7 @@ export class Engine {
     const session = this.sessions.get(project.name);
     if (session) return session.context;
     const health = new HealthSupervisor(this.drivers.runtime, () => undefined);
-    return { drivers: this.drivers, project, index: new ContainerIndex(), dns: this.dns, health };
+    return { drivers: this.drivers, project, index: new ContainerIndex(), dns: this.dns, health, transfers: new TransferBoard() };
   }
 
   /** `kill`, `pause`, `unpause` of the services' containers (all when empty); returns the containers acted on. */
@@ -328,8 +329,8 @@ export class Engine {
       }
       session.context.stopTimeoutMs = stopTimeoutMs;
       const progress = hooks.onState
-        ? session.states$.subscribe((state) => {
-            if (state?.desired === merged) hooks.onState?.(progressSnapshot(state));
+        ? combineLatest([session.states$, session.context.transfers.figures$]).subscribe(([state, transfers]) => {
+            if (state?.desired === merged) hooks.onState?.(progressSnapshot(state, transfers));
           })
         : undefined;
       try {

@@ -33,7 +33,14 @@ export class ProjectExecutor implements ActionExecutor {
         await context.drivers.volumes.remove(action.volume, new Set(), { force: true });
         return [{ kind: 'volume', volume: action.volume, present: false }];
       case 'pull-image':
-        await pullImage(parseImageReference(action.image), context.drivers.images, context.drivers.registry);
+        try {
+          await pullImage(parseImageReference(action.image), context.drivers.images, {
+            ...context.drivers.registry,
+            onProgress: (event) => context.transfers.update(action.image, event),
+          });
+        } finally {
+          context.transfers.finish(action.image);
+        }
         return [{ kind: 'image', image: action.image, refreshed: true, id: await this.imageId(action.image) }];
       case 'build-image':
         await buildServiceImage(context.drivers, context.project, action.service);

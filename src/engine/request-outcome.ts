@@ -1,5 +1,6 @@
 // When a request is done, and how it went: pure judgements over a loop state.
 import type { DesiredService, ServiceStatus } from '../plan/plan-types.js';
+import type { TransferFigure } from './transfer-board.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 
 /** What progress displays need of a loop state; small enough to stream from berthd. */
@@ -7,11 +8,17 @@ export interface ProgressSnapshot {
   /** `inFlight`: the steps under way, so a display can show Creating, Starting, Pulling... while they run. */
   readonly observed: Pick<LoopState['observed'], 'networks' | 'volumes' | 'refreshedImages' | 'containers'> & { readonly inFlight?: readonly string[] | undefined };
   readonly decision?: { readonly services: Readonly<Record<string, ServiceStatus>> } | undefined;
+  /** Bytes of the image pulls under way, by image reference. */
+  readonly transfers?: Readonly<Record<string, TransferFigure>> | undefined;
 }
 
-export function progressSnapshot(state: LoopState): ProgressSnapshot {
+export function progressSnapshot(state: LoopState, transfers: Readonly<Record<string, TransferFigure>> = {}): ProgressSnapshot {
   const { networks, volumes, refreshedImages, containers, inFlight } = state.observed;
-  return { observed: { networks, volumes, refreshedImages, containers, inFlight }, ...(state.decision ? { decision: { services: state.decision.services } } : {}) };
+  return {
+    observed: { networks, volumes, refreshedImages, containers, inFlight },
+    ...(state.decision ? { decision: { services: state.decision.services } } : {}),
+    ...(Object.keys(transfers).length > 0 ? { transfers } : {}),
+  };
 }
 
 export interface ServiceOutcome {

@@ -1,6 +1,7 @@
 // Progress rows (one per network, volume, image, container) folded from successive engine snapshots; pure.
 import type { ObservedContainer, ServiceStatus } from '../../plan/plan-types.js';
 import type { ProgressSnapshot, RequestOutcome } from '../../engine/request-outcome.js';
+import { formatTransfer, transferPercent } from '../../image/registry/transfer-progress.js';
 
 export type ProgressVerb = 'up' | 'stop' | 'down';
 export type RowKind = 'network' | 'volume' | 'image' | 'container' | 'service';
@@ -103,7 +104,9 @@ export function advanceRows(table: RowTable, snapshot: Snapshot, now: number): R
     const images = new Set([...after.refreshedImages, ...keysOf(inFlight, 'image'), ...keysOf(wasInFlight, 'image')]);
     for (const image of images) {
       const key = `image:${image}`;
-      if (inFlight.has(key)) set('image', image, { text: 'Pulling', phase: 'working' });
+      const transfer = snapshot.transfers?.[image];
+      // "Pulling 42 % of 31 MB" once the pull knows its sizes.
+      if (inFlight.has(key)) set('image', image, { text: transfer && transfer.total > 0 ? formatTransfer('Pulling', { percent: transferPercent(transfer.done, transfer.total), total: transfer.total }) : 'Pulling', phase: 'working' });
       else if (after.refreshedImages.includes(image) && !before.refreshedImages.includes(image)) set('image', image, { text: 'Pulled', phase: 'done' });
       else if (wasInFlight.has(key) && !after.refreshedImages.includes(image)) set('image', image, { text: 'Error', phase: 'failed' });
     }

@@ -27,13 +27,15 @@ export class TransferTotals {
     return sum;
   }
 
-  /** Whole percent, 100 only when everything is done. */
   get percent(): number {
-    const total = this.total;
-    if (total === 0) return 100;
-    const done = this.done;
-    return done >= total ? 100 : Math.min(99, Math.floor((done / total) * 100));
+    return transferPercent(this.done, this.total);
   }
+}
+
+/** Whole percent, 100 only when everything is done. */
+export function transferPercent(done: number, total: number): number {
+  if (total === 0) return 100;
+  return done >= total ? 100 : Math.min(99, Math.floor((done / total) * 100));
 }
 
 /** `Pulling 42 % of 31 MB` (decimal units, as docker prints sizes). */

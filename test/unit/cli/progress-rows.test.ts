@@ -106,6 +106,27 @@ test('with running-step keys, rows show Creating, Pulling and Starting while the
   ]);
 });
 
+test('a pull in flight shows how far it is: "Pulling 42 % of 31 MB", then Pulled', (t) => {
+  const pulling = (done: number): ProgressSnapshot => ({
+    ...snapshot({ inFlight: ['image:r.example/app:1'] }),
+    transfers: { 'r.example/app:1': { done, total: 31_000_000 } },
+  });
+  const { changes } = fold('up', [
+    snapshot({}),
+    snapshot({ inFlight: ['image:r.example/app:1'] }),
+    pulling(13_100_000),
+    pulling(13_200_000),
+    pulling(31_000_000),
+    snapshot({ refreshedImages: ['r.example/app:1'] }),
+  ]);
+  t.deepEqual(changes, [
+    'Image r.example/app:1: Pulling (working)',
+    'Image r.example/app:1: Pulling 42 % of 31 MB (working)',
+    'Image r.example/app:1: Pulling 100 % of 31 MB (working)',
+    'Image r.example/app:1: Pulled (done)',
+  ]);
+});
+
 test('a row times from the step before it was seen to its last completion', (t) => {
   const { table } = fold('up', [
     snapshot({}),
