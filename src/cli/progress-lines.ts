@@ -9,6 +9,8 @@ export interface ProgressPrinter {
 /** Remembers what it printed, and prints what changed since. */
 export function progressPrinter(write: (line: string) => void, startedAt = Date.now()): ProgressPrinter {
   let previous: ProgressSnapshot | undefined;
+  // Images seen building: they end "Built", not "Pulled".
+  const built = new Set<string>();
   const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(1)}s`;
   const line = (kind: string, name: string, what: string): void => write(` ${kind} ${name}  ${what}  ${elapsed()}\n`);
   return (state) => {
@@ -24,7 +26,8 @@ export function progressPrinter(write: (line: string) => void, startedAt = Date.
     for (const network of before.networks ?? []) if (!after.networks.includes(network)) line('Network', network, 'Removed');
     for (const volume of after.volumes) if (!before.volumes.includes(volume)) line('Volume', volume, 'Created');
     for (const volume of before.volumes ?? []) if (!after.volumes.includes(volume)) line('Volume', volume, 'Removed');
-    for (const image of after.refreshedImages) if (!before.refreshedImages.includes(image)) line('Image', image, 'Pulled');
+    for (const [image, activity] of Object.entries(state.images ?? {})) if (activity.kind === 'build') built.add(image);
+    for (const image of after.refreshedImages) if (!before.refreshedImages.includes(image)) line('Image', image, built.has(image) ? 'Built' : 'Pulled');
     const old = new Map(before.containers.map((c) => [c.name, c]));
     for (const container of after.containers) {
       const change = containerChange(old.get(container.name), container);

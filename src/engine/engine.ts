@@ -20,7 +20,7 @@ import { ProjectSession } from './project-session.js';
 import { type Observable, Subject, combineLatest, filter } from 'rxjs';
 import type { ObservedContainer } from '../plan/plan-types.js';
 import { type ContainerEvent, containerEvents } from './container-events.js';
-import { TransferBoard } from './transfer-board.js';
+import { ImageActivityBoard } from './image-activity-board.js';
 import { ContainerIndex } from './container-index.js';
 import { HealthSupervisor } from './health-supervisor.js';
 import { type OneOffContainer, type OneOffRequest, removeOneOffs, startOneOff } from './one-off.js';
@@ -239,7 +239,7 @@ export class Engine {
     const session = this.sessions.get(project.name);
     if (session) return session.context;
     const health = new HealthSupervisor(this.drivers.runtime, () => undefined);
-    return { drivers: this.drivers, project, index: new ContainerIndex(), dns: this.dns, health, transfers: new TransferBoard() };
+    return { drivers: this.drivers, project, index: new ContainerIndex(), dns: this.dns, health, images: new ImageActivityBoard() };
   }
 
   /** `kill`, `pause`, `unpause` of the services' containers (all when empty); returns the containers acted on. */
@@ -329,8 +329,8 @@ export class Engine {
       }
       session.context.stopTimeoutMs = stopTimeoutMs;
       const progress = hooks.onState
-        ? combineLatest([session.states$, session.context.transfers.figures$]).subscribe(([state, transfers]) => {
-            if (state?.desired === merged) hooks.onState?.(progressSnapshot(state, transfers));
+        ? combineLatest([session.states$, session.context.images.activities$]).subscribe(([state, images]) => {
+            if (state?.desired === merged) hooks.onState?.(progressSnapshot(state, images));
           })
         : undefined;
       try {

@@ -3,7 +3,7 @@ import type { Project } from '../spec/model.js';
 import type { ContainerIndex } from './container-index.js';
 import type { DnsRegistry } from './dns-registry.js';
 import type { EngineDrivers } from './engine-drivers.js';
-import type { TransferBoard } from './transfer-board.js';
+import type { ImageActivityBoard } from './image-activity-board.js';
 import type { HealthSupervisor } from './health-supervisor.js';
 
 export interface ProjectContext {
@@ -13,8 +13,8 @@ export interface ProjectContext {
   readonly index: ContainerIndex;
   readonly dns: DnsRegistry;
   readonly health: HealthSupervisor;
-  /** Bytes of the pulls in flight, for the progress display. */
-  readonly transfers: TransferBoard;
+  /** What the pulls and builds in flight are doing, for the progress display. */
+  readonly images: ImageActivityBoard;
   /** `-t/--timeout` of the request: the stop grace period instead of each container's own. */
   stopTimeoutMs?: number | undefined;
 }

@@ -36,14 +36,22 @@ export class ProjectExecutor implements ActionExecutor {
         try {
           await pullImage(parseImageReference(action.image), context.drivers.images, {
             ...context.drivers.registry,
-            onProgress: (event) => context.transfers.update(action.image, event),
+            onProgress: (event) => context.images.pulled(action.image, event),
           });
         } finally {
-          context.transfers.finish(action.image);
+          context.images.finish(action.image);
         }
         return [{ kind: 'image', image: action.image, refreshed: true, id: await this.imageId(action.image) }];
       case 'build-image':
-        await buildServiceImage(context.drivers, context.project, action.service);
+        try {
+          await buildServiceImage(context.drivers, context.project, action.service, {
+            onEvent: (event) => {
+              if (event.kind === 'step' && event.status === 'running') context.images.building(action.image, event.step, event.steps, event.instruction);
+            },
+          });
+        } finally {
+          context.images.finish(action.image);
+        }
         return [{ kind: 'image', image: action.image, refreshed: true, id: await this.imageId(action.image) }];
       case 'create-container':
         return [{ kind: 'container', container: await createContainer(context, { service: action.service, number: action.number, name: action.container, configHash: action.configHash }) }];

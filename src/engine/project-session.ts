@@ -12,7 +12,7 @@ import { readEngineRecord } from './engine-record.js';
 import { HealthSupervisor } from './health-supervisor.js';
 import { observeProject, presentImages } from './observe-project.js';
 import type { ProjectContext } from './project-context.js';
-import { TransferBoard } from './transfer-board.js';
+import { ImageActivityBoard } from './image-activity-board.js';
 import { ProjectExecutor } from './project-executor.js';
 
 /** How long a request is waited for: until cancelled, or for at most `timeoutMs`. */
@@ -38,7 +38,7 @@ export class ProjectSession {
   static async open(drivers: EngineDrivers, dns: DnsRegistry, project: Project, first: DesiredState): Promise<ProjectSession> {
     const { observed, index, statuses } = await observeProject(drivers, first);
     const health = new HealthSupervisor(drivers.runtime, (container, status) => session.events$.next({ type: 'health', container, health: status }));
-    const session: ProjectSession = new ProjectSession({ drivers, project, index, dns, health, transfers: new TransferBoard() });
+    const session: ProjectSession = new ProjectSession({ drivers, project, index, dns, health, images: new ImageActivityBoard() });
     session.watchExits();
     // Running containers of an earlier engine process: their names resolve again and their probes run again.
     for (const container of index.all()) {
@@ -113,7 +113,7 @@ export class ProjectSession {
   close(): void {
     this.unwatchExits();
     this.context.health.close();
-    this.context.transfers.close();
+    this.context.images.close();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.states$.complete();
   }

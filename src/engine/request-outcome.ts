@@ -1,6 +1,6 @@
 // When a request is done, and how it went: pure judgements over a loop state.
 import type { DesiredService, ServiceStatus } from '../plan/plan-types.js';
-import type { TransferFigure } from './transfer-board.js';
+import type { ImageActivity } from './image-activity-board.js';
 import type { LoopState } from '../reconcile/loop-state.js';
 
 /** What progress displays need of a loop state; small enough to stream from berthd. */
@@ -8,16 +8,16 @@ export interface ProgressSnapshot {
   /** `inFlight`: the steps under way, so a display can show Creating, Starting, Pulling... while they run. */
   readonly observed: Pick<LoopState['observed'], 'networks' | 'volumes' | 'refreshedImages' | 'containers'> & { readonly inFlight?: readonly string[] | undefined };
   readonly decision?: { readonly services: Readonly<Record<string, ServiceStatus>> } | undefined;
-  /** Bytes of the image pulls under way, by image reference. */
-  readonly transfers?: Readonly<Record<string, TransferFigure>> | undefined;
+  /** What the image pulls and builds under way are doing, by image reference. */
+  readonly images?: Readonly<Record<string, ImageActivity>> | undefined;
 }
 
-export function progressSnapshot(state: LoopState, transfers: Readonly<Record<string, TransferFigure>> = {}): ProgressSnapshot {
+export function progressSnapshot(state: LoopState, images: Readonly<Record<string, ImageActivity>> = {}): ProgressSnapshot {
   const { networks, volumes, refreshedImages, containers, inFlight } = state.observed;
   return {
     observed: { networks, volumes, refreshedImages, containers, inFlight },
     ...(state.decision ? { decision: { services: state.decision.services } } : {}),
-    ...(Object.keys(transfers).length > 0 ? { transfers } : {}),
+    ...(Object.keys(images).length > 0 ? { images } : {}),
   };
 }
 

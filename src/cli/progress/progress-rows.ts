@@ -1,5 +1,6 @@
 // Progress rows (one per network, volume, image, container) folded from successive engine snapshots; pure.
 import type { ObservedContainer, ServiceStatus } from '../../plan/plan-types.js';
+import type { ImageActivity } from '../../engine/image-activity-board.js';
 import type { ProgressSnapshot, RequestOutcome } from '../../engine/request-outcome.js';
 import { formatTransfer, transferPercent } from '../../image/registry/transfer-progress.js';
 
@@ -30,6 +31,8 @@ export interface RowTable {
   readonly previous?: ProgressSnapshot | undefined;
   /** When `previous` arrived. */
   readonly previousAt?: number | undefined;
+  /** Images seen building in this request: they end "Built", not "Pulled". */
+  readonly builtImages?: readonly string[] | undefined;
 }
 
 export interface RowsAdvance {
@@ -77,6 +80,7 @@ export function advanceRows(table: RowTable, snapshot: Snapshot, now: number): R
   const inFlight = new Set(snapshot.observed.inFlight ?? []);
   const wasInFlight = new Set(previous?.observed.inFlight ?? []);
   const known = new Set(table.rows.map((row) => row.id));
+  const builtImages = new Set(table.builtImages ?? []);
 
   if (!previous) {
     // What existed before the request is the baseline; running containers are reported as compose does.
@@ -104,10 +108,12 @@ export function advanceRows(table: RowTable, snapshot: Snapshot, now: number): R
     const images = new Set([...after.refreshedImages, ...keysOf(inFlight, 'image'), ...keysOf(wasInFlight, 'image')]);
     for (const image of images) {
       const key = `image:${image}`;
-      const transfer = snapshot.transfers?.[image];
-      // "Pulling 42 % of 31 MB" once the pull knows its sizes.
-      if (inFlight.has(key)) set('image', image, { text: transfer && transfer.total > 0 ? formatTransfer('Pulling', { percent: transferPercent(transfer.done, transfer.total), total: transfer.total }) : 'Pulling', phase: 'working' });
-      else if (after.refreshedImages.includes(image) && !before.refreshedImages.includes(image)) set('image', image, { text: 'Pulled', phase: 'done' });
+      // A build says so while it runs ("Building 3/10 RUN make") and once done; a pull gives its bytes.
+      const activity = snapshot.images?.[image];
+      if (activity?.kind === 'build') builtImages.add(image);
+      const built = builtImages.has(image);
+      if (inFlight.has(key)) set('image', image, { text: activityText(activity), phase: 'working' });
+      else if (after.refreshedImages.includes(image) && !before.refreshedImages.includes(image)) set('image', image, { text: built ? 'Built' : 'Pulled', phase: 'done' });
       else if (wasInFlight.has(key) && !after.refreshedImages.includes(image)) set('image', image, { text: 'Error', phase: 'failed' });
     }
 
@@ -138,7 +144,14 @@ export function advanceRows(table: RowTable, snapshot: Snapshot, now: number): R
   }
   // A step seen only once it was done (no running-step keys in the snapshot) began after the previous
   // snapshot: the loop launches steps as soon as the state that allows them arrives.
-  return applyUpdates({ ...table, previous: snapshot, previousAt: now }, updates, now, table.previousAt ?? now);
+  return applyUpdates({ ...table, previous: snapshot, previousAt: now, builtImages: [...builtImages] }, updates, now, table.previousAt ?? now);
+}
+
+/** An image step in flight: "Building 3/10 RUN make", "Pulling 42 % of 31 MB", or just the verb before the first news. */
+function activityText(activity: ImageActivity | undefined): string {
+  if (activity?.kind === 'build') return `Building ${activity.step}/${activity.steps} ${activity.instruction}`;
+  if (activity?.kind === 'pull' && activity.total > 0) return formatTransfer('Pulling', { percent: transferPercent(activity.done, activity.total), total: activity.total });
+  return 'Pulling';
 }
 
 /** The request is over: working rows settle (failed where their service failed), from the outcome when there is one. */

@@ -30,6 +30,8 @@ networks:
   const first = await run('up', '-d');
   t.is(first.code, 0, first.stderr);
   t.is(await built(), 'first');
+  // The image row of the progress says it was built, not pulled.
+  t.regex(first.stderr, /Image eng-build-app {2}Built/);
   t.truthy((await run('image', 'ls')).stdout.match(/eng-build-app/));
 
   const { writeFile } = await import('node:fs/promises');

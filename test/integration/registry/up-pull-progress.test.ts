@@ -34,7 +34,10 @@ test('up pulls a missing image and streams its bytes done and total while the pu
   const snapshots: ProgressSnapshot[] = [];
   const outcome = await engine.up(project, {}, { onState: (snapshot) => snapshots.push(snapshot) });
   t.true(outcome.ok, JSON.stringify(outcome));
-  const figures = snapshots.flatMap((snapshot) => (snapshot.transfers?.[reference] ? [snapshot.transfers[reference]] : []));
+  const figures = snapshots.flatMap((snapshot) => {
+    const activity = snapshot.images?.[reference];
+    return activity?.kind === 'pull' ? [activity] : [];
+  });
   t.true(figures.length > 0, 'a snapshot carried the pull figures');
   for (const figure of figures) {
     t.true(figure.total > 0);
@@ -42,7 +45,7 @@ test('up pulls a missing image and streams its bytes done and total while the pu
   }
   // Once pulled, the figure is gone and the image counts as pulled.
   const last = snapshots.at(-1);
-  t.is(last?.transfers, undefined);
+  t.is(last?.images, undefined);
   t.true(last?.observed.refreshedImages.includes(reference));
 
   await engine.down(project, { volumes: true, stopTimeoutMs: 0 });

@@ -109,7 +109,7 @@ test('with running-step keys, rows show Creating, Pulling and Starting while the
 test('a pull in flight shows how far it is: "Pulling 42 % of 31 MB", then Pulled', (t) => {
   const pulling = (done: number): ProgressSnapshot => ({
     ...snapshot({ inFlight: ['image:r.example/app:1'] }),
-    transfers: { 'r.example/app:1': { done, total: 31_000_000 } },
+    images: { 'r.example/app:1': { kind: 'pull', done, total: 31_000_000 } },
   });
   const { changes } = fold('up', [
     snapshot({}),
@@ -124,6 +124,20 @@ test('a pull in flight shows how far it is: "Pulling 42 % of 31 MB", then Pulled
     'Image r.example/app:1: Pulling 42 % of 31 MB (working)',
     'Image r.example/app:1: Pulling 100 % of 31 MB (working)',
     'Image r.example/app:1: Pulled (done)',
+  ]);
+});
+
+test('a build in flight shows its step, then Built', (t) => {
+  const building = (step: number, instruction: string): ProgressSnapshot => ({
+    ...snapshot({ inFlight: ['image:p-app'] }),
+    images: { 'p-app': { kind: 'build', step, steps: 3, instruction } },
+  });
+  const { changes } = fold('up', [snapshot({}), building(1, 'FROM busybox'), building(2, 'RUN make'), building(3, 'CMD ["app"]'), snapshot({ refreshedImages: ['p-app'] })]);
+  t.deepEqual(changes, [
+    'Image p-app: Building 1/3 FROM busybox (working)',
+    'Image p-app: Building 2/3 RUN make (working)',
+    'Image p-app: Building 3/3 CMD ["app"] (working)',
+    'Image p-app: Built (done)',
   ]);
 });
 
