@@ -16,7 +16,7 @@ import { DnsRegistry } from './dns-registry.js';
 import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './engine-drivers.js';
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
-import { ProjectSession } from './project-session.js';
+import { ProjectSession, SupersededError } from './project-session.js';
 import { type Observable, Subject, combineLatest, filter } from 'rxjs';
 import type { ObservedContainer } from '../plan/plan-types.js';
 import { type ContainerEvent, containerEvents } from './container-events.js';
@@ -79,6 +79,8 @@ const PROJECT_LOCK_WAIT_MS = 10 * 60_000;
 
 export class Engine {
   private readonly sessions = new Map<string, ProjectSession>();
+  /** Per project, the request that holds its lock and waits for its goal: a later request cuts the wait short. */
+  private readonly waiting = new Map<string, AbortController>();
   /** One-offs created for an attaching client, by name: their start, once the client is attached. */
   private readonly oneOffsToStart = new Map<string, () => Promise<void>>();
   private readonly dns: DnsRegistry;
@@ -165,6 +167,7 @@ export class Engine {
   /** Remove the project's containers and networks (and volumes with `volumes`); the session ends. */
   async down(project: Project, options: DownOptions = {}, hooks: RequestHooks = {}): Promise<RequestOutcome> {
     const desired = await this.desired(project, 'down', [], { removeOrphans: options.removeOrphans, removeVolumes: options.volumes });
+    this.supersede(project.name);
     try {
       // `run` containers go too (compose's down includes one-offs): they would keep the networks in use.
       await this.withProjectLock(project.name, () => removeOneOffs(this.contextFor(project)));
@@ -174,9 +177,19 @@ export class Engine {
       if (outcome.ok) await removeSessionRecord(this.drivers.paths, project.name);
       return outcome;
     } finally {
-      this.sessions.get(project.name)?.close();
-      this.sessions.delete(project.name);
+      // Under the lock, and only while down is still the goal: a later `up` may have taken the session over.
+      await this.withProjectLock(project.name, async () => {
+        const session = this.sessions.get(project.name);
+        if (session && session.desired?.goal !== 'down') return;
+        session?.close();
+        this.sessions.delete(project.name);
+      });
     }
+  }
+
+  /** A new request for the project: the one that holds its lock stops waiting for its goal (see `run`). */
+  private supersede(projectName: string): void {
+    this.waiting.get(projectName)?.abort(new SupersededError(projectName));
   }
 
   /**
@@ -315,7 +328,12 @@ export class Engine {
     hooks: RequestHooks,
     timeoutMs?: number,
   ): Promise<LoopState> {
+    // A request still waiting for its goal gives way: its goal is merged already, this one's goes on top,
+    // and a `down` never waits behind an `up --wait` for a service that will not get healthy.
+    this.supersede(project.name);
     return this.withProjectLock(project.name, async () => {
+      const superseded = new AbortController();
+      this.waiting.set(project.name, superseded);
       let session = this.sessions.get(project.name);
       const isNew = session === undefined;
       // Services this request does not name keep what earlier requests asked of them (in berthd's
@@ -334,10 +352,12 @@ export class Engine {
           })
         : undefined;
       try {
-        const options = { signal: hooks.signal, timeoutMs };
+        const signal = hooks.signal ? AbortSignal.any([hooks.signal, superseded.signal]) : superseded.signal;
+        const options = { signal, timeoutMs };
         return isNew ? await session.until(merged, done, options) : await session.request(project, merged, done, options);
       } finally {
         progress?.unsubscribe();
+        if (this.waiting.get(project.name) === superseded) this.waiting.delete(project.name);
       }
     });
   }

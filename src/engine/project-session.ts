@@ -11,6 +11,7 @@ import type { EngineDrivers } from './engine-drivers.js';
 import { readEngineRecord } from './engine-record.js';
 import { HealthSupervisor } from './health-supervisor.js';
 import { observeProject, presentImages } from './observe-project.js';
+import { UserError } from '../errors.js';
 import type { ProjectContext } from './project-context.js';
 import { ImageActivityBoard } from './image-activity-board.js';
 import { ProjectExecutor } from './project-executor.js';
@@ -87,7 +88,8 @@ export class ProjectSession {
   /** The first state (of this request) where `done` holds. */
   until(desired: DesiredState, done: (state: LoopState) => boolean, options: WaitOptions = {}): Promise<LoopState> {
     const stop = merge(
-      options.signal ? fromEvent(options.signal, 'abort').pipe(mergeMap(() => throwError(() => new Error('cancelled')))) : EMPTY,
+      // The signal's reason when it carries one (a later request took over), else plain cancellation.
+      options.signal ? fromEvent(options.signal, 'abort').pipe(mergeMap(() => throwError(() => (options.signal?.reason instanceof SupersededError ? options.signal.reason : new Error('cancelled'))))) : EMPTY,
       options.timeoutMs !== undefined ? timer(options.timeoutMs).pipe(mergeMap(() => throwError(() => new TimeoutError(options.timeoutMs ?? 0)))) : EMPTY,
     );
     return firstValueFrom(
@@ -122,5 +124,14 @@ export class ProjectSession {
 export class TimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`timed out after ${timeoutMs / 1000}s`);
+  }
+}
+
+/** A request's wait cut short by a later request for the same project, which merged its goal on top. */
+export class SupersededError extends UserError {
+  constructor(project: string) {
+    super(`a later request for project ${project} took over before this one finished`, {
+      hint: 'what it asked for still applies unless the later request changed it: see `berth ps`',
+    });
   }
 }

@@ -36,7 +36,7 @@ networks:
   // Backoff 100 ms, then 200 ms (uptime has 10 ms resolution).
   t.true(second - first >= 0.09, `first gap ${second - first}`);
   t.true(third - second >= 0.19, `second gap ${third - second}`);
-  t.true(third - second > second - first, 'the backoff doubles');
+  // (Not "the second gap is longer": each gap adds a start's latency, which a loaded machine varies by more than 100 ms.)
 });
 
 test('restart: always brings back a container that exits 0, and a manual stop is not undone', async (t) => {
