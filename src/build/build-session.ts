@@ -8,6 +8,7 @@ import type { RegistryClientOptions } from '../image/registry/registry-client.js
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { StatePaths } from '../state/paths.js';
 import type { BuildCache } from './build-cache.js';
+import type { BuildSecrets } from './run-mounts.js';
 import type { SourceTree } from './source-tree.js';
 import type { ExpansionScope } from './stage-state.js';
 
@@ -38,6 +39,8 @@ export interface BuildSession {
   readonly network: 'none' | 'host';
   readonly shmSize?: number | undefined;
   readonly namedContexts: ReadonlyMap<string, NamedContext>;
+  /** Secrets RUN --mount=type=secret may mount, by id. */
+  readonly secrets: BuildSecrets;
   readonly report: (event: BuildEvent) => void;
   /** Base and --from images, each resolved (and pulled) once per build. */
   readonly images: Map<string, Promise<ImageRecord>>;

@@ -10,6 +10,7 @@ import type { RegistryClientOptions } from '../image/registry/registry-client.js
 import { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { StatePaths } from '../state/paths.js';
 import { BuildCache } from './build-cache.js';
+import type { BuildSecrets } from './run-mounts.js';
 import { BuildCancelled, type BuildEvent, type BuildSession, type NamedContext } from './build-session.js';
 import { readDockerfile } from './instruction-parser.js';
 import { SourceTree } from './source-tree.js';
@@ -42,6 +43,8 @@ export interface BuildOptions {
    * `docker-image://ref` standing in for the image `name` in FROM and COPY --from.
    */
   namedContexts?: Readonly<Record<string, string>> | undefined;
+  /** Secrets by id, for RUN --mount=type=secret (compose `build.secrets`). */
+  secrets?: BuildSecrets | undefined;
   onEvent?: ((event: BuildEvent) => void) | undefined;
 }
 
@@ -101,6 +104,7 @@ export async function buildImage(drivers: BuildDrivers, options: BuildOptions): 
     network: options.network === 'host' ? 'host' : 'none',
     shmSize: options.shmSize,
     namedContexts: await openNamedContexts(contextDir, options.namedContexts ?? {}),
+    secrets: options.secrets ?? new Map(),
     report: (event) => {
       if (event.kind === 'step' && event.status !== 'running' && event.status !== 'failed') {
         steps += 1;

@@ -1,6 +1,7 @@
-// RUN --mount: cache directories that outlive builds, tmpfs, and read-only binds of the context, a stage or an image.
+// RUN --mount: cache directories that outlive builds, tmpfs, read-only binds of the context, a stage or an image,
+// and build secrets (files the command reads, never part of a layer or of the cache key).
 import { createHash } from 'node:crypto';
-import { chown, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, ValueError } from '../errors.js';
 import type { RuntimeMount } from '../runtime/oci-spec.js';
@@ -12,7 +13,11 @@ import type { SourceTree } from './source-tree.js';
 export type RunMountSpec =
   | { type: 'cache'; target: string; id: string; sharing: 'shared' | 'private' | 'locked'; mode: number; uid: number; gid: number; readonly: boolean }
   | { type: 'tmpfs'; target: string; size?: number | undefined }
-  | { type: 'bind'; target: string; source: string; from?: string | undefined; readwrite: boolean };
+  | { type: 'bind'; target: string; source: string; from?: string | undefined; readwrite: boolean }
+  | { type: 'secret'; target: string; id: string; required: boolean; mode: number; uid: number; gid: number };
+
+/** A secret a build may mount: its bytes, from compose's `secrets:` (`file:` or `environment:`). */
+export type BuildSecrets = ReadonlyMap<string, Uint8Array>;
 
 const KEY_ALIASES: Record<string, string> = { dst: 'target', destination: 'target', src: 'source', readonly: 'ro', readwrite: 'rw' };
 
@@ -27,6 +32,12 @@ export function parseRunMount(text: string): RunMountSpec {
     fields.set(key, equals < 0 ? 'true' : part.slice(equals + 1));
   }
   const type = fields.get('type') ?? 'bind';
+  // A secret needs no target: it lands in /run/secrets/<id> (and an id defaults to the target's name).
+  if (type === 'secret' && !fields.has('target')) {
+    const id = fields.get('id');
+    if (id === undefined || id === '') throw new ValueError(`--mount=${text} names no secret`, 'write --mount=type=secret,id=NAME');
+    fields.set('target', `/run/secrets/${id}`);
+  }
   const target = fields.get('target');
   if (target === undefined || target === '') throw new ValueError(`--mount=${text} has no target`, 'write --mount=type=cache,target=/path');
   if (!target.startsWith('/')) throw new ValueError(`--mount target ${target} is not an absolute path`);
@@ -55,10 +66,12 @@ export function parseRunMount(text: string): RunMountSpec {
     case 'bind':
       return { type, target, source: fields.get('source') ?? '/', from: fields.get('from'), readwrite: flag('rw') };
     case 'secret':
+      if (fields.has('env')) throw new ValueError('RUN --mount=type=secret,env= is not supported by berth', 'mount it as a file (target=) and read it from there');
+      return { type, target, id: fields.get('id') ?? path.posix.basename(target), required: flag('required'), mode: number('mode', 0o400, 8), uid: number('uid', 0), gid: number('gid', 0) };
     case 'ssh':
       throw new ValueError(`RUN --mount=type=${type} is not supported by berth`, 'COPY what the command needs, or pass it as a build arg');
     default:
-      throw new ValueError(`unknown --mount type "${type}"`, 'use cache, tmpfs or bind');
+      throw new ValueError(`unknown --mount type "${type}"`, 'use cache, tmpfs, bind or secret');
   }
 }
 
@@ -87,6 +100,7 @@ export async function prepareRunMounts(
   paths: StatePaths,
   scratchDir: string,
   withBindTree: <T>(spec: BindMountSpec, work: (tree: SourceTree) => Promise<T>) => Promise<T>,
+  secrets: BuildSecrets = new Map(),
 ): Promise<PreparedMounts> {
   const mounts: RuntimeMount[] = [];
   const cleanup: (() => Promise<void>)[] = [];
@@ -95,7 +109,24 @@ export async function prepareRunMounts(
   };
   try {
     for (const spec of specs) {
-      if (spec.type === 'tmpfs') {
+      if (spec.type === 'secret') {
+        const value = secrets.get(spec.id);
+        if (value === undefined) {
+          // As BuildKit: a secret the build was not given is skipped, unless the step requires it.
+          if (!spec.required) continue;
+          throw new UserError(`RUN --mount=type=secret,id=${spec.id} is required, but the build has no secret ${spec.id}`, {
+            hint: `list ${spec.id} under the service's build.secrets (defined in the top-level secrets:)`,
+          });
+        }
+        // A private copy with the step's owner and mode: the source file is never exposed or changed.
+        const dir = await mkdtemp(path.join(scratchDir, 'secret-'));
+        cleanup.push(() => rm(dir, { recursive: true, force: true }));
+        const file = path.join(dir, 'secret');
+        await writeFile(file, value, { mode: spec.mode });
+        await chown(file, spec.uid, spec.gid);
+        await chmod(file, spec.mode);
+        mounts.push({ destination: spec.target, type: 'bind', source: file, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] });
+      } else if (spec.type === 'tmpfs') {
         mounts.push({ destination: spec.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(spec.size ? [`size=${spec.size}`] : [])] });
       } else if (spec.type === 'cache') {
         let dir = cacheMountDir(paths, spec.id);

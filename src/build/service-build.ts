@@ -1,9 +1,10 @@
 // A compose service's `build:` section as a build: context, Dockerfile, args, target, labels, tags, image name.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, formatPosition } from '../errors.js';
 import { LABEL, PROJECT_ORIGIN_KEY, type ProjectOrigin } from '../engine/compose-labels.js';
 import { imageOf } from '../plan/desired-state.js';
-import { type Project, type ProjectMeta, projectMeta } from '../spec/model.js';
+import { type Project, type ProjectMeta, projectMeta, type ServiceFileReference } from '../spec/model.js';
 import type { BuildEvent } from './build-session.js';
 import { buildImage, type BuildDrivers, type BuildResult } from './dockerfile-build.js';
 
@@ -18,7 +19,7 @@ export interface ServiceBuildOptions {
 }
 
 /** `build:` keys berth reads; the others are reported once per build as not applied. */
-const APPLIED_KEYS = new Set(['context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'no_cache', 'pull', 'target', 'tags', 'network', 'shm_size', 'additional_contexts']);
+const APPLIED_KEYS = new Set(['context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'no_cache', 'pull', 'target', 'tags', 'network', 'shm_size', 'additional_contexts', 'secrets']);
 
 /** The image a service's build makes: `image:`, or `<project>-<service>` as compose names it. */
 export function serviceImageName(project: Project, serviceName: string): string {
@@ -63,6 +64,7 @@ export async function buildServiceImage(drivers: BuildDrivers, project: Project,
     network,
     shmSize: build.shm_size,
     namedContexts: namedContexts(project, build.additional_contexts ?? {}),
+    secrets: await buildSecrets(project, build.secrets ?? [], keyPath),
     onEvent: options.onEvent,
   }).catch((error: unknown) => {
     // The engine reports a failed service by its message alone: the Dockerfile line goes into it.
@@ -77,6 +79,28 @@ export async function buildServiceImage(drivers: BuildDrivers, project: Project,
     options.onEvent?.({ kind: 'warning', message });
   }
   return result;
+}
+
+/**
+ * `build.secrets`: the bytes of each top-level secret named, under the id the Dockerfile mounts
+ * (`target`, else the secret's name), as compose hands them to BuildKit.
+ */
+async function buildSecrets(project: Project, references: readonly ServiceFileReference[], keyPath: string): Promise<Map<string, Uint8Array>> {
+  const secrets = new Map<string, Uint8Array>();
+  for (const [index, reference] of references.entries()) {
+    const object = project.secrets[reference.source];
+    const at = `${keyPath}.secrets[${index}]`;
+    if (!object) throw new UserError(`build secret "${reference.source}" is not defined`, { keyPath: at, hint: 'define it under the top-level secrets: with file:' });
+    if (object.file === undefined) {
+      throw new UserError(`build secret "${reference.source}": berth reads build secrets from files only`, { keyPath: `secrets.${reference.source}`, hint: 'give it a file:' });
+    }
+    const file = path.resolve(object.file);
+    const bytes = await readFile(file).catch(() => {
+      throw new UserError(`build secret "${reference.source}": cannot read ${file}`, { keyPath: `secrets.${reference.source}.file`, hint: 'create it, or fix the path' });
+    });
+    secrets.set(reference.target ?? reference.source, bytes);
+  }
+  return secrets;
 }
 
 /** compose resolves local additional contexts against the project directory; images pass as they are. */

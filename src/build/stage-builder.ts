@@ -105,7 +105,7 @@ async function runCommandStep(session: BuildSession, state: StageState, instruct
   return filesystemStep(session, state, instruction, descriptor, async (rootfs) => {
     const scratch = session.store.blobs.tempPath('mounts');
     await mkdir(scratch, { recursive: true, mode: 0o700 });
-    const prepared = await prepareRunMounts(mounts, session.paths, scratch, withBindTree).catch(async (error: unknown) => {
+    const prepared = await prepareRunMounts(mounts, session.paths, scratch, withBindTree, session.secrets).catch(async (error: unknown) => {
       await rm(scratch, { recursive: true, force: true });
       throw error;
     });

@@ -98,3 +98,38 @@ test('a failing build exits 1 and names the Dockerfile line', async (t) => {
   t.is(result.code, 1);
   t.regex(result.stderr, /services\.web\.build: Dockerfile:3:1: RUN echo about to fail && exit 7: the command returned a non-zero code: 7; its last output:\n {4}about to fail/);
 });
+
+test('build.secrets: a top-level secret file reaches RUN --mount=type=secret under its name or its target', async (t) => {
+  const { run, root, dir } = await project(t);
+  await writeFile(path.join(dir, 'token.txt'), 'abc');
+  await writeFile(
+    path.join(dir, 'compose.yaml'),
+    `name: bd-secret
+services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox
+        RUN --mount=type=secret,id=token,required=true --mount=type=secret,id=renamed,required=true cat /run/secrets/token /run/secrets/renamed > /both.txt
+      secrets:
+        - token
+        - source: token
+          target: renamed
+secrets:
+  token:
+    file: ./token.txt
+`,
+  );
+  const built = await run('build', 'app');
+  t.is(built.code, 0, built.stderr);
+  const store = await openImageStore({ root, run: '' });
+  const image = await store.get('bd-secret-app');
+  t.is(await withSnapshot(store, image.chainIds, ({ merged }) => readFile(path.join(merged, 'both.txt'), 'utf8')), 'abcabc');
+  t.notRegex(built.stderr, /secrets is not applied/);
+
+  await writeFile(path.join(dir, 'compose.yaml'), `name: bd-secret\nservices:\n  app:\n    build:\n      context: .\n      dockerfile_inline: "FROM busybox"\n      secrets: [nope]\n`);
+  const undefinedSecret = await run('build', 'app');
+  t.not(undefinedSecret.code, 0);
+  t.regex(undefinedSecret.stderr, /secret "?nope"?/);
+});

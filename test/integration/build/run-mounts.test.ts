@@ -48,8 +48,36 @@ RUN --mount=type=tmpfs,target=/scratch echo temp > /scratch/t && cat /scratch/t 
 
 test('RUN --mount of an unsupported type is an error at its line', async (t) => {
   const fixture = await buildFixture(t);
-  const contextDir = await fixture.context({ Dockerfile: 'FROM busybox\nRUN --mount=type=secret,id=token,target=/run/secrets/token true\n' });
+  const contextDir = await fixture.context({ Dockerfile: 'FROM busybox\nRUN --mount=type=ssh,target=/run/ssh true\n' });
   const error = await t.throwsAsync(buildImage(fixture.drivers, { contextDir }));
-  t.regex(error?.message ?? '', /type=secret is not supported/);
+  t.regex(error?.message ?? '', /type=ssh is not supported/);
   t.like(error, { position: { line: 2 } });
+});
+
+test('RUN --mount=type=secret: the secret is readable during the step only, with its mode and owner, and in no layer or cache key', async (t) => {
+  const fixture = await buildFixture(t);
+  const dockerfile = `FROM busybox
+RUN --mount=type=secret,id=token test "$(cat /run/secrets/token)" = s3cret && stat -c '%a %u' /run/secrets/token > /seen.txt
+RUN --mount=type=secret,id=token,target=/etc/app.key,mode=0440,uid=1000 stat -c '%a %u' /etc/app.key > /custom.txt
+RUN --mount=type=secret,id=absent ls /run/secrets > /absent.txt 2>&1 || echo none > /absent.txt
+`;
+  const contextDir = await fixture.context({ Dockerfile: dockerfile });
+  const secrets = new Map([['token', Buffer.from('s3cret')]]);
+  const { image } = await buildImage(fixture.drivers, { contextDir, secrets });
+  const files = await withSnapshot(fixture.store, image.chainIds, async ({ merged }) => ['seen.txt', 'custom.txt', 'absent.txt'].map((name) => readFileSync(path.join(merged, name), 'utf8').trim()));
+  t.deepEqual(files, ['400 0', '440 1000', 'none']);
+  // The three RUN layers (the base image's come before them).
+  for (const layer of image.manifest.layers.slice(-3)) {
+    const reader = new TarReader(fixture.store.blobs.stream(layer.digest));
+    for (let entry = await reader.next(); entry; entry = await reader.next()) {
+      t.false(/run\/secrets\/|app\.key/.test(entry.name), `${entry.name} is in a layer`);
+    }
+  }
+  // Another value of the secret does not rebuild: its bytes are not part of the key (as BuildKit).
+  const again = await buildImage(fixture.drivers, { contextDir, secrets: new Map([['token', Buffer.from('other')]]) });
+  t.is(again.cachedSteps, again.steps - 1);
+
+  const required = await fixture.context({ Dockerfile: 'FROM busybox\nRUN --mount=type=secret,id=token,required=true true\n' });
+  const error = await t.throwsAsync(buildImage(fixture.drivers, { contextDir: required }));
+  t.regex(error?.message ?? '', /RUN --mount=type=secret,id=token is required, but the build has no secret token/);
 });
