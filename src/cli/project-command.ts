@@ -37,7 +37,11 @@ export function parseSeconds(value: string, flag: string): number {
 export function requireSuccess(outcome: RequestOutcome, verb: string): void {
   if (outcome.ok) return;
   const lines = [...outcome.failures.map(({ service, reason }) => `service ${service}: ${reason}`), ...outcome.errors];
-  throw new UserError(`${verb} failed: ${lines.join('; ')}`, { hint: 'see `berth logs SERVICE` for what the containers printed' });
+  // The logs help when a container ran and ended badly; a step that failed says what to fix itself.
+  const containersRan = outcome.failures.some(({ reason }) => /exited|unhealthy|health/.test(reason));
+  throw new UserError(`${verb} failed: ${lines.join('; ')}`, {
+    hint: containersRan ? 'see `berth logs SERVICE` for what the containers printed' : 'fix what the message names, then run the command again',
+  });
 }
 
 /** compose's warning for containers of services no longer in the files (they also keep `down` from removing networks). */

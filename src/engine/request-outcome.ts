@@ -107,7 +107,16 @@ export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }
     const reason = failureReason(status, options.requireHealthy);
     if (reason !== undefined) failures.push({ service, reason });
   }
-  const errors = state.abandoned.map(({ action, error }) => `${action.kind} ${describeTarget(action)}: ${error}`);
+  // One line per kind of step and error: ten replicas out of addresses make one line naming the ten, not ten lines.
+  const grouped = new Map<string, string[]>();
+  for (const { action, error } of state.abandoned) {
+    const key = `${action.kind}\u0000${error}`;
+    grouped.set(key, [...(grouped.get(key) ?? []), describeTarget(action)]);
+  }
+  const errors = [...grouped].map(([key, targets]) => {
+    const [kind, error] = key.split('\u0000');
+    return `${kind} ${targets.join(', ')}: ${error}`;
+  });
   const orphans = state.decision?.orphans ?? [];
   return { ok: failures.length === 0 && errors.length === 0, services, failures, errors, ...(orphans.length > 0 ? { orphans } : {}) };
 }

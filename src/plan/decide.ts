@@ -118,11 +118,15 @@ function decideActive(
     // Create missing replicas once what they need exists; dependencies gate the start, not the create.
     const occupied = new Set(containers.map((c) => c.number));
     const missing = range(1, service.replicas).filter((n) => !occupied.has(n));
+    // Replicas beyond the scale go before holes below it are filled: on a small subnet their addresses are the ones free.
+    const surplus = containers.some((c) => c.number > service.replicas);
     const createBlocker = !infrastructureReady
       ? 'networks and volumes'
       : imageProblem
         ? imageProblem.reason
-        : missingCreateDependency(service, currentContainers);
+        : surplus
+          ? 'replicas beyond the scale to be removed'
+          : missingCreateDependency(service, currentContainers);
     for (const number of missing) {
       if (createBlocker !== undefined) break;
       plan.emit({

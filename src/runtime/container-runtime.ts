@@ -1,5 +1,6 @@
 // The container driver: create (bundle + conmon + runc create), start, stop, kill, pause, resume, delete, inspect.
 import { readFile, rm, stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/media-types.js';
@@ -353,15 +354,38 @@ export class ContainerRuntime {
       await this.resume(id);
       status.state = 'running';
     }
-    const exited = this.exits.wait(id, grace);
+    // Its conmon reports the exit; without one (killed from outside) the process is watched instead.
+    const monitored = await this.monitorRunning(id);
+    const waitForExit = (timeoutMs: number, signal: string): Promise<ExitStatus | undefined> =>
+      monitored ? this.exits.wait(id, timeoutMs) : this.unmonitoredExit(record, files, timeoutMs, signal);
+    const exited = waitForExit(grace, record.stopSignal);
     await this.signal(status, record.stopSignal);
     const graceful = await exited;
     if (graceful) return graceful;
-    const killed = this.exits.wait(id, 10_000);
+    const killed = waitForExit(10_000, 'SIGKILL');
     await this.signal(status, 'SIGKILL').catch(() => undefined);
     const status2 = await killed;
     if (!status2) throw new SystemError(`container ${record.name} did not exit after SIGKILL`, 'stop');
     return status2;
+  }
+
+  /**
+   * The exit of a container whose conmon is gone: its init process (same pid, same start time) is
+   * watched until it is gone, and the exit file conmon would have written is written here, with the
+   * code of the signal that ended it (its real status went to whoever reaped it).
+   */
+  private async unmonitoredExit(record: ContainerRecord, files: ContainerFiles, timeoutMs: number, signal: string): Promise<ExitStatus | undefined> {
+    const { pid, pidStartTime } = record;
+    if (pid === undefined) return undefined;
+    for (const started = Date.now(); Date.now() - started < timeoutMs; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      // A zombie counts as gone: its new parent (PID 1 here) may take seconds to reap it.
+      const alive = isProcessRunning(pid) && (pidStartTime === undefined || (await processStartTime(pid)) === pidStartTime);
+      if (alive) continue;
+      const exitCode = 128 + (osConstants.signals[signal as NodeJS.Signals] ?? 9);
+      await writeFileAtomic(files.exitFile, `${exitCode}`, { durable: false });
+      return { exitCode };
+    }
+    return undefined;
   }
 
   async pause(id: string): Promise<void> {
