@@ -183,6 +183,7 @@ export async function stopContainer(context: ProjectContext, container: IndexedC
     restartCount: engineRecord.restartCount,
     lastBackoffMs: engineRecord.lastBackoffMs,
     stoppedByUser: byUser,
+    stoppedBy: 'stop',
   };
 }
 
@@ -228,6 +229,7 @@ async function removeContainerPieces({ drivers }: Pick<ProjectContext, 'drivers'
   const errors: Error[] = [];
   const status = await drivers.runtime.inspect(id).catch(() => undefined);
   if (status) await drivers.runtime.delete(id, { force: true }).catch((error: unknown) => errors.push(asError(error)));
+  else await drivers.runtime.removeRemains(id).catch((error: unknown) => errors.push(asError(error)));
   errors.push(...(await detachContainerNetwork(drivers, id)));
   await releaseRootfs(drivers.paths, id).catch((error: unknown) => errors.push(asError(error)));
   return errors;

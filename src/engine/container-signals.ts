@@ -32,11 +32,11 @@ export async function signalContainers(
   selected.sort((a, b) => a.container.name.localeCompare(b.container.name));
   await Promise.all(
     selected.map(async ({ container, status }) => {
-      const patch = (change: Partial<Pick<ObservedContainer, 'status' | 'stoppedByUser'>>): void => session?.patchContainer(container.name, change);
+      const patch = (change: Partial<Pick<ObservedContainer, 'status' | 'stoppedByUser' | 'stoppedBy'>>): void => session?.patchContainer(container.name, change);
       switch (command.kind) {
         case 'kill':
           // Marked before the signal: the exit it causes must find the container stopped by hand.
-          patch({ stoppedByUser: true });
+          patch({ stoppedByUser: true, stoppedBy: 'kill' });
           await drivers.runtime.kill(container.id, command.signal, { byUser: true });
           return;
         case 'pause':

@@ -28,6 +28,11 @@ export async function clearCreateIntent(paths: StatePaths, id: string): Promise<
 
 /** Intents left by engine processes that are gone: their containers were never finished. */
 export async function abandonedCreateIntents(paths: StatePaths): Promise<CreateIntent[]> {
+  return (await createIntents(paths)).filter((intent) => intent.pid === 0 || !isProcessRunning(intent.pid));
+}
+
+/** Every recorded intent, of live engines too (their containers are being made right now). */
+export async function createIntents(paths: StatePaths): Promise<CreateIntent[]> {
   let files: string[];
   try {
     files = await readdir(intentsDir(paths));
@@ -44,5 +49,5 @@ export async function abandonedCreateIntents(paths: StatePaths): Promise<CreateI
       }
     }),
   );
-  return intents.filter((intent) => intent.pid === 0 || !isProcessRunning(intent.pid));
+  return intents;
 }

@@ -16,7 +16,8 @@ import { DnsRegistry } from './dns-registry.js';
 import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './engine-drivers.js';
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
-import { ProjectSession, SupersededError } from './project-session.js';
+import { orphanedContainerIds } from './orphan-sweep.js';
+import { ProjectSession, SupersededError, TimeoutError } from './project-session.js';
 import { type Observable, Subject, combineLatest, filter } from 'rxjs';
 import type { ObservedContainer } from '../plan/plan-types.js';
 import { type ContainerEvent, containerEvents } from './container-events.js';
@@ -99,6 +100,9 @@ export class Engine {
       await drivers.networks.adopt();
       // Containers an earlier engine began but never finished: nothing names them, so they go now.
       for (const intent of await abandonedCreateIntents(paths)) await removeUnfinishedContainer({ drivers }, intent.id);
+      // And the pieces of containers an earlier engine was removing when it died.
+      const records = new Set((await drivers.runtime.list()).map((status) => status.record.id));
+      for (const id of await orphanedContainerIds(paths, records)) await removeUnfinishedContainer({ drivers }, id);
     } catch (error) {
       await closeEngineDrivers(drivers);
       throw error;
@@ -354,7 +358,12 @@ export class Engine {
       try {
         const signal = hooks.signal ? AbortSignal.any([hooks.signal, superseded.signal]) : superseded.signal;
         const options = { signal, timeoutMs };
-        return isNew ? await session.until(merged, done, options) : await session.request(project, merged, done, options);
+        return await (isNew ? session.until(merged, done, options) : session.request(project, merged, done, options)).catch((error: unknown) => {
+          // Out of time (`--wait-timeout`): where each service stands is the answer, not an internal error.
+          const last = session.states$.value;
+          if (error instanceof TimeoutError && last?.desired === merged) return last;
+          throw error;
+        });
       } finally {
         progress?.unsubscribe();
         if (this.waiting.get(project.name) === superseded) this.waiting.delete(project.name);

@@ -89,6 +89,7 @@ async function observedContainer(drivers: EngineDrivers, container: IndexedConta
     restartCount: engineRecord.restartCount,
     lastBackoffMs: engineRecord.lastBackoffMs,
     stoppedByUser: record.stopRequested === true,
+    ...(record.stoppedBy !== undefined ? { stoppedBy: record.stoppedBy } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // decide(desired, observed, now) → the actions that close the gap. Pure and level-triggered: it looks
 // at the whole state every time, so a missed event only delays convergence, never breaks it.
+import { startsAgain } from './starts-again.js';
 import { evaluateDependencies } from './dependency-gate.js';
 import { actionKey } from './plan-types.js';
 import type {
@@ -76,8 +77,11 @@ function decideActive(
   plan: PlanBuilder,
 ): void {
   const services = new Map(desired.services.map((service) => [service.name, service]));
+  // Present and not being removed: a `down` cut short and resumed may still be taking a network away.
+  const inFlight = new Set(observed.inFlight ?? []);
   const infrastructureReady =
-    desired.networks.every((n) => observed.networks.includes(n)) && desired.volumes.every((v) => observed.volumes.includes(v));
+    desired.networks.every((n) => observed.networks.includes(n) && !inFlight.has(`network:${n}`)) &&
+    desired.volumes.every((v) => observed.volumes.includes(v) && !inFlight.has(`volume:${v}`));
   const imageProblems = planImages(active, observed, plan);
 
   const byService = groupByService(observed.containers);
@@ -91,7 +95,7 @@ function decideActive(
     const service = services.get(name);
     return service ? (byService.get(name) ?? []).filter((c) => isCurrent(service, c)) : [];
   };
-  const gateInputs = { services, currentContainers, failedServices: observed.failedServices };
+  const gateInputs = { services, currentContainers, failedServices: observed.failedServices, busy: (container: string) => inFlight.has(`container:${container}`) };
 
   for (const service of active) {
     const containers = byService.get(service.name) ?? [];
@@ -148,7 +152,10 @@ function decideActive(
     for (const container of kept) {
       planContainer(service, container, gate.open, now, currentContainers, plan);
     }
-    plan.status(service.name, serviceStatus(service, kept, missing.length, gate.open ? undefined : gate.waitingFor, createBlocker));
+    // An exit seen while an action on the container is still running (a stop of a goal this request
+    // replaced) is not this run's outcome yet: the action's result says how it ended.
+    const settling = kept.some((c) => (c.status === 'exited' || c.status === 'dead') && inFlight.has(`container:${c.name}`));
+    plan.status(service.name, settling ? { state: 'starting' } : serviceStatus(service, kept, missing.length, gate.open ? undefined : gate.waitingFor, createBlocker));
   }
 }
 
@@ -172,8 +179,7 @@ function planContainer(
     return;
   }
   if (container.status === 'exited' || container.status === 'dead') {
-    const exitedBeforeThisRun = (container.finishedAt ?? 0) < service.since;
-    if (exitedBeforeThisRun) {
+    if (startsAgain(service, container)) {
       if (gateOpen) plan.emit(start);
       return;
     }
@@ -320,7 +326,7 @@ function serviceStatus(
   if (startError !== undefined) return { state: 'failed', detail: startError };
   if (missing > 0 || kept.length === 0) return { state: 'pending', detail: createBlocker ?? 'creating' };
   if (service.goal === 'created') return { state: 'created' };
-  if (kept.some((c) => c.status === 'created' || (c.status === 'exited' && (c.finishedAt ?? 0) < service.since))) {
+  if (kept.some((c) => c.status === 'created' || (c.status === 'exited' && startsAgain(service, c)))) {
     return waitingFor !== undefined ? { state: 'waiting', detail: waitingFor } : { state: 'starting' };
   }
   const exited = kept.filter((c) => c.status === 'exited' || c.status === 'dead');

@@ -1,5 +1,6 @@
 // Whether a service may start: its depends_on conditions against what its dependencies are doing now.
 import type { DependencyCondition, DesiredService, ObservedContainer } from './plan-types.js';
+import { awaitsRestart } from './starts-again.js';
 
 const DEPENDENCY_FAILED = 'dependency failed to start: ';
 
@@ -13,6 +14,8 @@ export interface GateInputs {
   /** Containers of each service that match its desired config (stale ones being replaced do not count). */
   readonly currentContainers: (service: string) => readonly ObservedContainer[];
   readonly failedServices: Readonly<Record<string, string>>;
+  /** Whether an action on the container is under way (its exit then is not the final word). */
+  readonly busy?: ((container: string) => boolean) | undefined;
 }
 
 /**
@@ -43,15 +46,19 @@ function evaluateCondition(dependency: DependencyCondition, inputs: GateInputs):
   const containers = inputs.currentContainers(dependency.service).filter((c) => c.number <= target.replicas);
   if (containers.length < target.replicas) return { open: false, waitingFor: `${dependency.service} to be created` };
 
+  // A container this request starts again (or whose exit an action under way may still overrule) has
+  // not started in this run, whatever it did before.
+  const restarting = containers.some((c) => awaitsRestart(target, c) || ((c.status === 'exited' || c.status === 'dead') && inputs.busy?.(c.name) === true));
   switch (dependency.condition) {
     case 'service_started': {
-      const notStarted = containers.find((c) => c.startedAt === undefined);
+      const notStarted = restarting || containers.find((c) => c.startedAt === undefined);
       return notStarted ? { open: false, waitingFor: `${dependency.service} to start` } : { open: true };
     }
     case 'service_healthy': {
       if (!target.hasHealthcheck) {
         return { open: false, failed: `dependency failed to start: container ${containers[0]?.name ?? dependency.service} has no healthcheck configured` };
       }
+      if (restarting) return { open: false, waitingFor: `${dependency.service} to be healthy` };
       for (const container of containers) {
         if (container.health === 'unhealthy') {
           return { open: false, failed: `dependency failed to start: container ${container.name} is unhealthy` };
@@ -64,6 +71,7 @@ function evaluateCondition(dependency: DependencyCondition, inputs: GateInputs):
       return waiting ? { open: false, waitingFor: `${dependency.service} to be healthy` } : { open: true };
     }
     case 'service_completed_successfully': {
+      if (restarting) return { open: false, waitingFor: `${dependency.service} to complete` };
       for (const container of containers) {
         if ((container.status === 'exited' || container.status === 'dead') && container.exitCode !== 0) {
           return {

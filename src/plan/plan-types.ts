@@ -97,6 +97,8 @@ export interface ObservedContainer {
   readonly lastBackoffMs?: number | undefined;
   /** Stopped by a user (`berth stop`, Ctrl-C): no policy restarts it, `unless-stopped` included. */
   readonly stoppedByUser?: boolean | undefined;
+  /** How it was last stopped: by berth for a goal (`stop`; a later goal may start it again) or by `berth kill` (`kill`). */
+  readonly stoppedBy?: 'stop' | 'kill' | undefined;
   /** Why the last create or start failed, when it did (command not found, a mount that failed). */
   readonly startError?: string | undefined;
 }

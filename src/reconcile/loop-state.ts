@@ -25,7 +25,7 @@ export type ObservedChange =
   | { readonly kind: 'container'; readonly container: ObservedContainer }
   | { readonly kind: 'container-removed'; readonly container: string }
   /** A command acted on a container outside the loop (`kill`, `pause`, `unpause`). */
-  | { readonly kind: 'container-patch'; readonly container: string; readonly patch: Partial<Pick<ObservedContainer, 'status' | 'stoppedByUser'>> }
+  | { readonly kind: 'container-patch'; readonly container: string; readonly patch: Partial<Pick<ObservedContainer, 'status' | 'stoppedByUser' | 'stoppedBy'>> }
   | { readonly kind: 'network'; readonly network: string; readonly present: boolean }
   | { readonly kind: 'volume'; readonly volume: string; readonly present: boolean }
   | { readonly kind: 'image'; readonly image: string; readonly refreshed: boolean; readonly id?: string | undefined };

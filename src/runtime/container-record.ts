@@ -79,6 +79,8 @@ export interface ContainerRecord {
   startedAt?: string | undefined;
   /** Set when berth asked it to stop (a stop is not a crash for restart policies). */
   stopRequested?: boolean | undefined;
+  /** How: `stop` (berth stopped it for a goal: a later goal may start it again) or `kill` (stands until the next request). */
+  stoppedBy?: 'stop' | 'kill' | undefined;
   /** Set by pause, cleared by resume: lets status come from the pid alone, without asking runc. */
   paused?: boolean | undefined;
 }

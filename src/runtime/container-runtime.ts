@@ -239,6 +239,7 @@ export class ContainerRuntime {
     if (started === 'init-gone') throw new SystemError(`container ${record.name} exited before it could start`, 'start');
     record.startedAt = new Date().toISOString();
     record.stopRequested = false;
+    record.stoppedBy = undefined;
     await writeContainerRecord(this.files(id), record);
     this.watchLog(record);
   }
@@ -312,6 +313,7 @@ export class ContainerRuntime {
     }
     if (options.byUser) {
       record.stopRequested = true;
+      record.stoppedBy = 'kill';
       await writeContainerRecord(files, record);
     }
     await this.signal(status, signal);
@@ -342,6 +344,7 @@ export class ContainerRuntime {
     const status = await this.statusOf(record, files);
     if (status.state === 'exited' || status.state === 'unknown') return status.exitCode !== undefined ? { exitCode: status.exitCode } : undefined;
     record.stopRequested = true;
+    record.stoppedBy = 'stop';
     await writeContainerRecord(files, record);
     await this.setup();
     const grace = options.timeoutMs ?? record.stopGracePeriodMs;
@@ -434,6 +437,16 @@ export class ContainerRuntime {
     const pid = Number((await readText(this.files(id).conmonPidFile)).trim());
     if (!(pid > 0) || !isProcessRunning(pid)) return undefined;
     return (await readText(`/proc/${pid}/cmdline`)).includes(id) ? pid : undefined;
+  }
+
+  /**
+   * The files of a container whose record is gone (a removal cut short): bundle, exit file, record
+   * directory, conmon's socket directory. Its runc state, if any, is for `runc delete` by its id.
+   */
+  async removeRemains(id: string): Promise<void> {
+    const files = this.files(id);
+    await this.runc.delete(id, true).catch(() => undefined);
+    for (const target of [files.bundle, files.exitFile, files.dir, path.join(this.dirs.sockets, id)]) await rm(target, { recursive: true, force: true });
   }
 
   /** Every trace of a container; tries each step and reports all failures together. */

@@ -102,7 +102,7 @@ function desiredService(name: string, s: ServiceShorthand, defaults: { goal: Ser
   };
 }
 
-/** `p-web-2 running hash=old health=healthy started=5 finished=9 exit=1 restarts=2 backoff=400 user-stopped oom start-error=...` */
+/** `p-web-2 running hash=old health=healthy started=5 finished=9 exit=1 restarts=2 backoff=400 user-stopped stopped-by=stop oom start-error=...` */
 function observedContainer(line: string, project: string, hashes: Map<string, string>): ObservedContainer {
   const [name = '', status = 'running', ...fields] = line.split(' ');
   const match = new RegExp(`^${project}-(.+)-(\\d+)$`).exec(name);
@@ -126,6 +126,7 @@ function observedContainer(line: string, project: string, hashes: Map<string, st
     restartCount: numeric('restarts') ?? 0,
     lastBackoffMs: numeric('backoff'),
     stoppedByUser: fields.includes('user-stopped'),
+    stoppedBy: field(fields, 'stopped-by') as ObservedContainer['stoppedBy'],
     oomKilled: fields.includes('oom'),
     startError: field(fields, 'start-error')?.replaceAll('_', ' '),
   };
