@@ -10,11 +10,22 @@ import { LABEL } from './compose-labels.js';
 import { createContainer, removeContainer, restartContainer, startContainer, stopContainer } from './container-lifecycle.js';
 import { networkRealName } from './container-network.js';
 import type { ProjectContext } from './project-context.js';
+import { trace } from './trace.js';
 
 export class ProjectExecutor implements ActionExecutor {
   constructor(private readonly context: ProjectContext) {}
 
   async execute(action: Action): Promise<readonly ObservedChange[]> {
+    trace(this.context.project.name, () => `start ${JSON.stringify(action)}`);
+    const changes = await this.run(action).catch((error: unknown) => {
+      trace(this.context.project.name, () => `failed ${action.kind}: ${String(error)}`);
+      throw error;
+    });
+    trace(this.context.project.name, () => `done ${action.kind}: ${JSON.stringify(changes)}`);
+    return changes;
+  }
+
+  private async run(action: Action): Promise<readonly ObservedChange[]> {
     const { context } = this;
     switch (action.kind) {
       case 'create-network':

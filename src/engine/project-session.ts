@@ -14,6 +14,7 @@ import { observeProject, presentImages } from './observe-project.js';
 import { UserError } from '../errors.js';
 import type { ProjectContext } from './project-context.js';
 import { ImageActivityBoard } from './image-activity-board.js';
+import { trace } from './trace.js';
 import { ProjectExecutor } from './project-executor.js';
 
 /** How long a request is waited for: until cancelled, or for at most `timeoutMs`. */
@@ -105,6 +106,7 @@ export class ProjectSession {
       const container = index.get(status.record.name);
       if (!container || container.id !== status.record.id) return;
       health.stop(container.name);
+      trace(this.context.project.name, () => `exit ${container.name} ${status.exitCode ?? '?'}`);
       this.events$.next({ type: 'container-exited', container: container.name, exitCode: status.exitCode ?? -1, at: Date.now(), oomKilled: status.oomKilled });
       // Names go as soon as the process does (the stop action withdraws them too; twice is harmless).
       void readEngineRecord(drivers.runtime.files(container.id).dir).then((record) => dns.unregister(record.dnsEndpoints)).catch(() => undefined);
