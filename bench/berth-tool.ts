@@ -9,7 +9,7 @@ import { daemonPaths, isDaemonProcess, pingDaemon } from '../src/daemon/daemon-p
 import type { StatePaths } from '../src/state/paths.js';
 import { unmountEverythingUnder } from '../test/helpers/temp-state.js';
 import { buildBusyboxDockerArchive } from '../test/helpers/test-image.js';
-import { removeEmptyCgroupParent } from '../test/integration/runtime/runtime-fixture.js';
+import { removeEmptyCgroupParent } from '../test/helpers/cgroup-parent.js';
 import { type TimedRun, definedEnv, isAlive, timeProcess, waitForPidExit } from './process-timing.js';
 import type { StackSpec } from './stack-projects.js';
 import type { StackTool, UpMode } from './stack-tool.js';

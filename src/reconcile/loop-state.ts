@@ -86,13 +86,13 @@ export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
     case 'action-failed':
       return applyFailure(state, event.action, event.error, event.exitCode);
     case 'container-exited':
-      return updateContainer(state, event.container, (c) => ({
-        ...c,
-        status: 'exited',
-        exitCode: event.exitCode,
-        finishedAt: event.at,
-        oomKilled: event.oomKilled ?? false,
-      }));
+      // An exit from before the container's latest start arrives late (a restart outran the exit
+      // watcher): the container runs again, and the exit is already history.
+      return updateContainer(state, event.container, (c) =>
+        c.startedAt !== undefined && c.startedAt > event.at
+          ? c
+          : { ...c, status: 'exited', exitCode: event.exitCode, finishedAt: event.at, oomKilled: event.oomKilled ?? false },
+      );
     case 'health':
       return updateContainer(state, event.container, (c) => ({ ...c, health: event.health }));
     case 'observed':

@@ -233,11 +233,13 @@ export class ContainerRuntime {
         hint: status.state === 'unknown' ? 'remove it and create it again' : 'it is already running',
       });
     }
+    // Taken before the start: an exit of this run is never older than it (the loop drops exits that are).
+    const startedAt = new Date().toISOString();
     // Through the exec FIFO as runc start would (no runc process); runc itself when there is none to open.
     const started = record.pid === undefined ? 'not-created' : await startThroughExecFifo(this.runc.root, id, record.pid);
     if (started === 'not-created') await this.runc.start(id);
     if (started === 'init-gone') throw new SystemError(`container ${record.name} exited before it could start`, 'start');
-    record.startedAt = new Date().toISOString();
+    record.startedAt = startedAt;
     record.stopRequested = false;
     record.stoppedBy = undefined;
     await writeContainerRecord(this.files(id), record);

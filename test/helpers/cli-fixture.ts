@@ -6,7 +6,6 @@ import type { ExecutionContext } from 'ava';
 import { main } from '../../src/cli/main.js';
 import { stopDaemon } from '../../src/daemon/daemon-process.js';
 import type { StatePaths } from '../../src/state/paths.js';
-import { removeEmptyCgroupParent } from '../integration/runtime/runtime-fixture.js';
 import { tempStatePaths } from './temp-state.js';
 import { buildBusyboxDockerArchive } from './test-image.js';
 
@@ -51,7 +50,6 @@ export async function cliFixture(t: ExecutionContext, compose: string, label = '
     }
     await invoke(['-f', file, 'down', '-v', '-t', '0']).catch(() => undefined);
     await stopDaemon(paths).catch((error: unknown) => t.log(`stop berthd: ${String(error)}`));
-    await removeEmptyCgroupParent('berth');
     await rm(dir, { recursive: true, force: true });
   });
   await writeFile(file, compose);

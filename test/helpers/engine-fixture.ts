@@ -11,7 +11,6 @@ import { execInContainer } from '../../src/runtime/container-exec.js';
 import type { Project } from '../../src/spec/model.js';
 import { loadProject } from '../../src/spec/load-project.js';
 import type { StatePaths } from '../../src/state/paths.js';
-import { removeEmptyCgroupParent } from '../integration/runtime/runtime-fixture.js';
 import { tempStatePaths } from './temp-state.js';
 import { buildBusyboxDockerArchive } from './test-image.js';
 
@@ -36,7 +35,6 @@ export async function engineFixture(t: ExecutionContext): Promise<EngineFixture>
       await engine.down(project, { volumes: true, stopTimeoutMs: 1000 }).catch((error: unknown) => t.log(`teardown down ${project.name}: ${String(error)}`));
     }
     await engine.close();
-    await removeEmptyCgroupParent('berth');
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
   const archive = path.join(paths.run, '..', 'busybox.tar');

@@ -10,7 +10,6 @@ import type { ExecutionContext } from 'ava';
 import { main } from '../../src/cli/main.js';
 import { stopDaemon } from '../../src/daemon/daemon-process.js';
 import type { StatePaths } from '../../src/state/paths.js';
-import { removeEmptyCgroupParent } from '../integration/runtime/runtime-fixture.js';
 import type { CliResult } from './cli-fixture.js';
 import { tempStatePaths } from './temp-state.js';
 
@@ -107,7 +106,6 @@ export async function exampleFixture(t: ExecutionContext, options: ExampleOption
     // `*`: containers of profiled services are taken down only when their profile is active (as compose).
     await invoke(['--profile', '*', 'down', '-v', '-t', '0']).catch(() => undefined);
     await stopDaemon(paths).catch((error: unknown) => t.log(`stop berthd: ${String(error)}`));
-    await removeEmptyCgroupParent('berth');
     await rm(scratch, { recursive: true, force: true });
   });
   if (options.copy) await cp(source, dir, { recursive: true });

@@ -9,7 +9,6 @@ import { loadProject } from '../../src/spec/load-project.js';
 import { hostLinksMatching } from '../helpers/netns.js';
 import { tempStatePaths } from '../helpers/temp-state.js';
 import { buildBusyboxDockerArchive } from '../helpers/test-image.js';
-import { removeEmptyCgroupParent } from '../integration/runtime/runtime-fixture.js';
 import { leftoversOf } from './leftovers.js';
 
 test('the pieces of a container whose record is gone are removed when the next engine opens', async (t) => {
@@ -23,7 +22,6 @@ test('the pieces of a container whose record is gone are removed when the next e
   t.teardown(async () => {
     await engine.down(project, { volumes: true, stopTimeoutMs: 0 }).catch(() => undefined);
     await engine.close();
-    await removeEmptyCgroupParent('berth');
   });
   const archive = path.join(dir, 'busybox.tar');
   buildBusyboxDockerArchive(archive);

@@ -7,7 +7,6 @@ import { main } from '../../../src/cli/main.js';
 import { stopDaemon } from '../../../src/daemon/daemon-process.js';
 import type { StatePaths } from '../../../src/state/paths.js';
 import { daemonCommandFromSource } from '../daemon/fixtures/daemon-command.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 import { buildBusyboxDockerArchive } from '../../helpers/test-image.js';
 
@@ -28,7 +27,6 @@ export async function apiFixture(t: ExecutionContext, label = 'berth-api'): Prom
   const env = { BERTH_ROOT: paths.root, BERTH_RUN: paths.run, BERTH_DNS_UPSTREAMS: '' };
   t.teardown(async () => {
     await stopDaemon(paths).catch((error: unknown) => t.log(`stop berthd: ${String(error)}`));
-    await removeEmptyCgroupParent('berth');
     await rm(dir, { recursive: true, force: true });
   });
   const archive = path.join(dir, 'busybox.tar');

@@ -7,7 +7,6 @@ import { main } from '../../../src/cli/main.js';
 import { openImageStore } from '../../../src/image/image-store.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 import { buildBusyboxDockerArchive } from '../../helpers/test-image.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
 
 const COMPOSE = `name: bd-cli
 services:
@@ -40,7 +39,6 @@ async function project(t: ExecutionContext): Promise<{ run: (...args: string[]) 
   const dir = await mkdtemp(path.join(tmpdir(), 'bd-cli-proj-'));
   t.teardown(async () => {
     await rm(dir, { recursive: true, force: true });
-    await removeEmptyCgroupParent('berth');
   });
   await writeFile(path.join(dir, 'compose.yaml'), COMPOSE);
   await mkdir(path.join(dir, 'web'));

@@ -7,7 +7,6 @@ import { loadImages } from '../../../src/image/archive-import.js';
 import type { ImageRecord } from '../../../src/image/image-store-interface.js';
 import { type ImageStore, openImageStore } from '../../../src/image/image-store.js';
 import type { StatePaths } from '../../../src/state/paths.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
 import { buildBusyboxOciLayout } from '../../helpers/test-image.js';
 
@@ -32,7 +31,6 @@ export async function buildFixture(t: ExecutionContext): Promise<BuildFixture> {
   const dirs: string[] = [];
   t.teardown(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-    await removeEmptyCgroupParent('berth');
   });
   return {
     paths,

@@ -9,7 +9,6 @@ import { loadProject } from '../../../src/spec/load-project.js';
 import { hostLinksMatching } from '../../helpers/netns.js';
 import { startRegistry } from '../../helpers/registry-server.js';
 import { tempStatePaths } from '../../helpers/temp-state.js';
-import { removeEmptyCgroupParent } from '../runtime/runtime-fixture.js';
 import { pushBusyboxWithSkopeo, tempDir } from './registry-fixtures.js';
 
 test('up pulls a missing image and streams its bytes done and total while the pull runs', async (t) => {
@@ -28,7 +27,6 @@ test('up pulls a missing image and streams its bytes done and total while the pu
   t.teardown(async () => {
     await engine.down(project, { volumes: true, stopTimeoutMs: 0 }).catch(() => undefined);
     await engine.close();
-    await removeEmptyCgroupParent('berth');
   });
 
   const snapshots: ProgressSnapshot[] = [];

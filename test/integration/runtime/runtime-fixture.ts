@@ -1,6 +1,5 @@
 // Shared setup for runtime integration tests: a runtime on private state roots, a busybox rootfs, cleanup.
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { ContainerRuntime, type CreateContainerRequest } from '../../../src/runtime/container-runtime.js';
 import type { ServiceConfig, VolumeConfig } from '../../../src/spec/model.js';
@@ -38,7 +37,6 @@ export async function runtimeFixture(t: ExecutionContext): Promise<RuntimeFixtur
       await runtime.delete(id, { force: true }).catch(() => undefined);
     }
     runtime.close();
-    await removeEmptyCgroupParent('berth');
   });
   const create = async (service: ServiceConfig, extra: Partial<CreateContainerRequest> = {}): Promise<string> => {
     const id = extra.id ?? newContainerId();
@@ -113,17 +111,3 @@ export async function assertNothingLeft(t: ExecutionContext, runtime: ContainerR
   t.false(mountinfo.includes(id), 'a mount names the container');
 }
 
-/**
- * runc removes a container's cgroups but not their shared parent (`berth/`, under this process's
- * cgroup in each v1 hierarchy). Remove it when empty; while another test still uses it, rmdir fails
- * and the last one to finish removes it.
- */
-export async function removeEmptyCgroupParent(name: string): Promise<void> {
-  const { readFile, rmdir } = await import('node:fs/promises');
-  const lines = (await readFile('/proc/self/cgroup', 'utf8')).split('\n').filter(Boolean);
-  for (const line of lines) {
-    const [, controllers = '', cgroupPath = '/'] = line.split(':');
-    const mountName = controllers === '' ? 'unified' : controllers.replace(/^name=/, '');
-    await rmdir(path.join('/sys/fs/cgroup', mountName, cgroupPath, name)).catch(() => undefined);
-  }
-}

@@ -28,3 +28,12 @@ test('an exit from before this start (the previous run) does not hide the new ru
   const started = applyEvent(exited, { type: 'action-done', action: startAction, changes: [{ kind: 'container', container: { ...created, status: 'running', startedAt: 1_500 } }] });
   t.is(started.observed.containers[0]?.status, 'running');
 });
+
+test('an exit from before the latest start that arrives after it (a restart outran the exit watcher) is ignored', (t) => {
+  const running: ObservedContainer = { ...created, status: 'running', startedAt: 2_000 };
+  const late = applyEvent({ ...state, observed: { ...state.observed, containers: [running], inFlight: [] } }, { type: 'container-exited', container: 'p-job-1', exitCode: 143, at: 1_990 });
+  t.is(late.observed.containers[0]?.status, 'running');
+  const real = applyEvent(late, { type: 'container-exited', container: 'p-job-1', exitCode: 1, at: 2_500 });
+  t.is(real.observed.containers[0]?.status, 'exited');
+  t.is(real.observed.containers[0]?.exitCode, 1);
+});
