@@ -9,12 +9,8 @@ import { assertNothingLeft } from './leftovers.js';
 import { FULL } from './mode.js';
 
 const POINTS = FULL ? 50 : 4;
-/**
- * Short runs kill during `up` only. A kill early in a `down` (while its first stops run) still loses a
- * race now and then: the resumed down's stop and the next `up` disagree about one container, which
- * that `up` then reports as exited (143). The full run keeps those points (half of them) to show it.
- */
-const PHASES: readonly ('up' | 'down')[] = FULL ? ['up', 'down'] : ['up'];
+/** Points alternate between an `up` and a `down`. */
+const PHASES: readonly ('up' | 'down')[] = ['up', 'down'];
 const SEED = Number(process.env['BERTH_RELIABILITY_SEED'] ?? 20261124);
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
