@@ -160,7 +160,8 @@ async function connectIfRunning(socketPath: string): Promise<{ client: DaemonCli
   try {
     client = await connectDaemon(socketPath);
   } catch (error) {
-    if (error instanceof SystemError && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')) return undefined;
+    // ECONNRESET: a daemon killed a moment ago whose socket still took the connection.
+    if (error instanceof SystemError && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET')) return undefined;
     throw error;
   }
   try {
