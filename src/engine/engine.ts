@@ -248,6 +248,8 @@ export class Engine {
 
   /** Remove a one-off container (`run --rm` once it exited); returns whether there was one. */
   async removeOneOff(project: Project, name: string): Promise<boolean> {
+    // A client that never started it (it went away while attaching) leaves its start behind.
+    this.oneOffsToStart.delete(name);
     return (await this.withProjectLock(project.name, () => removeOneOffs(this.contextFor(project), name))).length > 0;
   }
 
