@@ -107,8 +107,10 @@ export class ProjectSession {
       if (!container || container.id !== status.record.id) return;
       health.stop(container.name);
       trace(this.context.project.name, () => `exit ${container.name} ${status.exitCode ?? '?'}`);
-      // When it exited (the exit file's time), so the loop can tell this exit from a start that came after it.
-      this.events$.next({ type: 'container-exited', container: container.name, exitCode: status.exitCode ?? -1, at: status.finishedAt ?? Date.now(), oomKilled: status.oomKilled });
+      // Which run ended (its start time, from the record the exit was read with): the loop tells a late
+      // exit of an earlier run from one of the run it has just started.
+      const runStartedAt = status.record.startedAt !== undefined ? Date.parse(status.record.startedAt) : undefined;
+      this.events$.next({ type: 'container-exited', container: container.name, exitCode: status.exitCode ?? -1, at: Date.now(), oomKilled: status.oomKilled, runStartedAt });
       // Names go as soon as the process does (the stop action withdraws them too; twice is harmless).
       void readEngineRecord(drivers.runtime.files(container.id).dir).then((record) => dns.unregister(record.dnsEndpoints)).catch(() => undefined);
     });

@@ -91,6 +91,8 @@ export interface ObservedContainer {
   readonly health?: HealthStatus | undefined;
   readonly startedAt?: number | undefined;
   readonly finishedAt?: number | undefined;
+  /** The start time of the run whose exit was last seen, when known: tells a late exit of an older run from one of the latest. */
+  readonly exitedRunStartedAt?: number | undefined;
   /** Restarts done by the restart policy since the container was created. */
   readonly restartCount: number;
   /** The delay before the last policy restart, so the next one can double it. */

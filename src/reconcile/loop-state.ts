@@ -14,6 +14,8 @@ export type LoopEvent =
       readonly container: string;
       readonly exitCode: number;
       readonly at: number;
+      /** When the run that exited was started (its record's time), when known. */
+      readonly runStartedAt?: number | undefined;
       readonly oomKilled?: boolean | undefined;
     }
   | { readonly type: 'health'; readonly container: string; readonly health: HealthStatus }
@@ -86,12 +88,13 @@ export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
     case 'action-failed':
       return applyFailure(state, event.action, event.error, event.exitCode);
     case 'container-exited':
-      // An exit from before the container's latest start arrives late (a restart outran the exit
-      // watcher): the container runs again, and the exit is already history.
+      // The exit of a run older than the container's latest start arrives late (a restart outran the
+      // exit watcher): the container runs again, and that exit is history. (Run times, not the exit
+      // file's: file times are coarse, and a quick process may seem to exit before it started.)
       return updateContainer(state, event.container, (c) =>
-        c.startedAt !== undefined && c.startedAt > event.at
+        event.runStartedAt !== undefined && c.startedAt !== undefined && event.runStartedAt < c.startedAt
           ? c
-          : { ...c, status: 'exited', exitCode: event.exitCode, finishedAt: event.at, oomKilled: event.oomKilled ?? false },
+          : { ...c, status: 'exited', exitCode: event.exitCode, finishedAt: event.at, exitedRunStartedAt: event.runStartedAt, oomKilled: event.oomKilled ?? false },
       );
     case 'health':
       return updateContainer(state, event.container, (c) => ({ ...c, health: event.health }));
@@ -206,10 +209,13 @@ function toggle(list: readonly string[], item: string, present: boolean): string
 
 /**
  * A start reports "running", but a quick process may already have exited, and its exit event may have
- * been folded in before the start's result: an exit at or after the start time belongs to this run.
+ * been folded in before the start's result. The exit belongs to this run when the run it ended began
+ * at or after this start; when that is unknown, when it was seen at or after this start. (The previous
+ * run's exit, seen late while a restart was under way, must not end the new run.)
  */
 function keepExitSeenMeanwhile(current: ObservedContainer | undefined, next: ObservedContainer): ObservedContainer {
   if (current?.status !== 'exited' || next.status !== 'running' || next.startedAt === undefined) return next;
-  if ((current.finishedAt ?? 0) < next.startedAt) return next;
-  return { ...next, status: 'exited', exitCode: current.exitCode, finishedAt: current.finishedAt, oomKilled: current.oomKilled, health: undefined };
+  const exitOfThisRun = current.exitedRunStartedAt !== undefined ? current.exitedRunStartedAt >= next.startedAt : (current.finishedAt ?? 0) >= next.startedAt;
+  if (!exitOfThisRun) return next;
+  return { ...next, status: 'exited', exitCode: current.exitCode, finishedAt: current.finishedAt, exitedRunStartedAt: current.exitedRunStartedAt, oomKilled: current.oomKilled, health: undefined };
 }

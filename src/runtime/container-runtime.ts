@@ -233,16 +233,16 @@ export class ContainerRuntime {
         hint: status.state === 'unknown' ? 'remove it and create it again' : 'it is already running',
       });
     }
-    // Taken before the start: an exit of this run is never older than it (the loop drops exits that are).
-    const startedAt = new Date().toISOString();
+    // Recorded before the process starts: an exit read from the record then belongs to this run, however
+    // quick (the loop drops exits of older runs by this time).
+    record.startedAt = new Date().toISOString();
+    record.stopRequested = false;
+    record.stoppedBy = undefined;
+    await writeContainerRecord(this.files(id), record);
     // Through the exec FIFO as runc start would (no runc process); runc itself when there is none to open.
     const started = record.pid === undefined ? 'not-created' : await startThroughExecFifo(this.runc.root, id, record.pid);
     if (started === 'not-created') await this.runc.start(id);
     if (started === 'init-gone') throw new SystemError(`container ${record.name} exited before it could start`, 'start');
-    record.startedAt = startedAt;
-    record.stopRequested = false;
-    record.stoppedBy = undefined;
-    await writeContainerRecord(this.files(id), record);
     this.watchLog(record);
   }
 
@@ -261,17 +261,32 @@ export class ContainerRuntime {
 
   private async statusOf(record: ContainerRecord, files: ContainerFiles): Promise<ContainerStatus> {
     const exit = await readExitFile(files.exitFile);
-    const oomKilled = exit !== undefined && (await this.oomMarked(files));
-    if (exit) return { record, state: 'exited', exitCode: exit.exitCode, oomKilled, finishedAt: await modifiedAt(files.exitFile) };
+    if (exit) return this.exitedStatus(record, files, exit);
     // Fast path, no runc process: the init pid is still the one we started (same start time).
     if (record.pid !== undefined && record.pidStartTime !== undefined && (await processStartTime(record.pid)) === record.pidStartTime) {
       const state = record.paused ? 'paused' : record.startedAt ? 'running' : 'created';
       return { record, state, pid: record.pid, oomKilled: false };
     }
     const live = await this.runc.state(record.id);
-    if (!live) return { record, state: 'unknown', oomKilled: false };
-    if (live.status === 'stopped') return { record, state: 'exited', oomKilled };
-    return { record, state: live.status === 'creating' ? 'created' : live.status, pid: live.pid, oomKilled: false };
+    if (live && live.status !== 'stopped') return { record, state: live.status === 'creating' ? 'created' : live.status, pid: live.pid, oomKilled: false };
+    // It ended while runc was asked: conmon wrote the exit file meanwhile (and may have left), or is
+    // writing it this moment (worth a short wait while conmon still runs).
+    const late = (await readExitFile(files.exitFile)) ?? (live && (await this.monitorRunning(record.id)) ? await this.exitFileWithin(files, 3000) : undefined);
+    if (late) return this.exitedStatus(record, files, late);
+    return { record, state: live ? 'exited' : 'unknown', oomKilled: false };
+  }
+
+  private async exitedStatus(record: ContainerRecord, files: ContainerFiles, exit: ExitStatus): Promise<ContainerStatus> {
+    const [oomKilled, finishedAt] = await Promise.all([this.oomMarked(files), modifiedAt(files.exitFile)]);
+    return { record, state: 'exited', exitCode: exit.exitCode, oomKilled, finishedAt };
+  }
+
+  private async exitFileWithin(files: ContainerFiles, timeoutMs: number): Promise<ExitStatus | undefined> {
+    for (const started = Date.now(); Date.now() - started < timeoutMs; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      const exit = await readExitFile(files.exitFile);
+      if (exit) return exit;
+    }
+    return undefined;
   }
 
   private async oomMarked(files: ContainerFiles): Promise<boolean> {

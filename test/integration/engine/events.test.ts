@@ -43,7 +43,8 @@ networks:
     await delay(250);
   }
   const from = events().length;
-  t.is((await run('restart', '-t', '0')).code, 0);
+  const restarted = await run('restart', '-t', '0');
+  t.is(restarted.code, 0, restarted.stderr);
   for (let waited = 0; !events().slice(from).some((e) => e.action === 'health_status: healthy') && waited < 10_000; waited += 100) await delay(100);
   t.is((await run('stop', '-t', '0')).code, 0);
   t.is((await run('rm', '-f')).code, 0);

@@ -29,11 +29,27 @@ test('an exit from before this start (the previous run) does not hide the new ru
   t.is(started.observed.containers[0]?.status, 'running');
 });
 
-test('an exit from before the latest start that arrives after it (a restart outran the exit watcher) is ignored', (t) => {
+test('the exit of a run older than the latest start that arrives after it (a restart outran the exit watcher) is ignored', (t) => {
   const running: ObservedContainer = { ...created, status: 'running', startedAt: 2_000 };
-  const late = applyEvent({ ...state, observed: { ...state.observed, containers: [running], inFlight: [] } }, { type: 'container-exited', container: 'p-job-1', exitCode: 143, at: 1_990 });
+  const late = applyEvent({ ...state, observed: { ...state.observed, containers: [running], inFlight: [] } }, { type: 'container-exited', container: 'p-job-1', exitCode: 143, at: 2_010, runStartedAt: 1_000 });
   t.is(late.observed.containers[0]?.status, 'running');
-  const real = applyEvent(late, { type: 'container-exited', container: 'p-job-1', exitCode: 1, at: 2_500 });
+  // This run's exit, however quick, counts (its record's start is the run's, a moment after the engine's).
+  const real = applyEvent(late, { type: 'container-exited', container: 'p-job-1', exitCode: 1, at: 2_012, runStartedAt: 2_001 });
   t.is(real.observed.containers[0]?.status, 'exited');
   t.is(real.observed.containers[0]?.exitCode, 1);
+});
+
+test("the previous run's exit, seen while the restart is under way and after the new start began, does not end the new run", (t) => {
+  // restart: the old run (started at 500) is stopped; its exit is seen at 2_010, after the new start began at 2_000.
+  const running: ObservedContainer = { ...created, status: 'running', startedAt: 500 };
+  const restarting: LoopState = { ...state, observed: { ...state.observed, containers: [running], inFlight: ['container:p-job-1'] } };
+  const exited = applyEvent(restarting, { type: 'container-exited', container: 'p-job-1', exitCode: 143, at: 2_010, runStartedAt: 500 });
+  const restartAction = { kind: 'restart-container', service: 'job', container: 'p-job-1', reason: 'user' } as const;
+  const restarted = applyEvent(exited, { type: 'action-done', action: restartAction, changes: [{ kind: 'container', container: { ...created, status: 'running', startedAt: 2_000 } }] });
+  t.is(restarted.observed.containers[0]?.status, 'running');
+  // The new run's own quick exit, seen before the restart reports back, is kept.
+  const quick = applyEvent(restarting, { type: 'container-exited', container: 'p-job-1', exitCode: 7, at: 2_010, runStartedAt: 2_003 });
+  const ended = applyEvent(quick, { type: 'action-done', action: restartAction, changes: [{ kind: 'container', container: { ...created, status: 'running', startedAt: 2_000 } }] });
+  t.is(ended.observed.containers[0]?.status, 'exited');
+  t.is(ended.observed.containers[0]?.exitCode, 7);
 });
