@@ -1,4 +1,5 @@
 // `up()`: load a compose project (files or an object), bring it up in berthd under an owner lease, wait until ready.
+import path from 'node:path';
 import { daemonPaths, ensureDaemon } from '../daemon/daemon-process.js';
 import type { RequestOutcome } from '../engine/request-outcome.js';
 import { SystemError, UserError } from '../errors.js';
@@ -65,7 +66,10 @@ function loadOptions(options: StackOptions, env: Record<string, string | undefin
   if (options.files !== undefined && options.spec !== undefined) {
     throw new UserError('expected files or spec, found both', { hint: 'pass the compose document either as files or as an object' });
   }
-  const files = typeof options.files === 'string' ? [options.files] : options.files ? [...options.files] : undefined;
+  // Relative to the project directory when one is given (as its doc says), else to the working directory.
+  const base = options.projectDirectory ?? process.cwd();
+  const named = typeof options.files === 'string' ? [options.files] : options.files ? [...options.files] : undefined;
+  const files = named?.map((file) => path.resolve(base, file));
   const spec = options.spec;
   return {
     cwd: process.cwd(),
@@ -88,7 +92,8 @@ function loadOptions(options: StackOptions, env: Record<string, string | undefin
 function placeInSpec(error: UserError, spec: ComposeSpec): UserError {
   const place = (one: UserError): UserError => {
     const position = one.position?.file === STDIN_DISPLAY_NAME ? (typeof spec === 'string' ? { ...one.position, file: '(spec)' } : undefined) : one.position;
-    return one.with({ position, related: one.related.map(place) });
+    const hint = one.hint ?? 'the spec object is a compose document: the same keys and values as compose.yaml (docs/api.md)';
+    return one.with({ position, hint, related: one.related.map(place) });
   };
   return place(error);
 }
@@ -118,6 +123,8 @@ export async function up<Options extends StackOptions>(options: Options = {} as 
   const conditions = toWaitConditions(options.wait, Object.keys(project.services));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new UserError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`, { hint: 'e.g. timeoutMs: 60_000' });
+  if (!(stopTimeoutMs >= 0) || !Number.isFinite(stopTimeoutMs)) throw new UserError(`stopTimeoutMs must be zero or more milliseconds, got ${stopTimeoutMs}`, { hint: 'e.g. stopTimeoutMs: 1_000' });
   const paths = statePathsFromEnv(env);
   const ensured = await ensureDaemon(paths, { env, ...(options.daemonCommand ? { command: options.daemonCommand } : {}) });
   let lease: OwnerLease | undefined;

@@ -50,7 +50,7 @@ export type WaitCondition =
       readonly timeoutMs: number | undefined;
     };
 
-function fail(keyPath: string, message: string, hint?: string): never {
+function fail(keyPath: string, message: string, hint = 'docs/api.md lists the wait conditions and their options'): never {
   throw new UserError(message, { keyPath, hint });
 }
 

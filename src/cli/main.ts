@@ -14,6 +14,7 @@ import { registerNetworkCommands } from './commands/network.js';
 import { registerProjectViewCommands } from './commands/project-view.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerVolumeCommands } from './commands/volume.js';
 import { ExitCode } from './exit-codes.js';
 import { addGlobalOptions } from './global-options.js';
 import { RunInClient, runsInsideBerthd } from './inside-berthd.js';
@@ -45,6 +46,7 @@ export function buildProgram(context: CommandContext): Command {
   registerImageCommands(program, context);
   registerRegistryCommands(program, context);
   registerNetworkCommands(program, context);
+  registerVolumeCommands(program, context);
   registerStackCommands(program, context);
   registerLifecycleCommands(program, context);
   registerRunCommand(program, context);

@@ -2,7 +2,11 @@
 import type { Command } from 'commander';
 import type { RequestOutcome } from '../engine/request-outcome.js';
 import { UserError } from '../errors.js';
+import { isValidProjectName } from '../spec/discover.js';
 import { loadProject, type LoadedProject } from '../spec/load-project.js';
+import type { Project } from '../spec/model.js';
+import { statePathsFromEnv } from '../state/paths.js';
+import { projectByName } from './project-by-name.js';
 import { selectServices } from '../spec/profiles.js';
 import { PROJECT_ORIGIN_KEY, type ProjectOrigin } from '../engine/compose-labels.js';
 import type { CommandContext } from './command-context.js';
@@ -26,10 +30,26 @@ export async function loadCommandProject(command: Command, context: CommandConte
   return { ...loaded, project: { ...project, [PROJECT_ORIGIN_KEY]: origin }, profiles };
 }
 
+/**
+ * The project `down` takes away. When its files no longer load (an edit broke them, a file is gone),
+ * a name from -p or COMPOSE_PROJECT_NAME still says what berth made: down then goes by the name's
+ * labels, as compose's `-p NAME down` does without files. Without a name, the load error stands.
+ */
+export async function loadProjectForDown(command: Command, context: CommandContext): Promise<{ project: Project; byName: boolean }> {
+  try {
+    return { project: (await loadCommandProject(command, context)).project, byName: false };
+  } catch (error) {
+    const name = command.optsWithGlobals<GlobalOptions>().projectName ?? context.env.COMPOSE_PROJECT_NAME;
+    if (!(error instanceof UserError) || name === undefined || !isValidProjectName(name)) throw error;
+    context.stderr.write(`warning: ${error.describe()}\nwarning: the compose files do not load; taking down project ${name} by its labels\n`);
+    return { project: await projectByName(name, statePathsFromEnv(context.env), context.cwd), byName: true };
+  }
+}
+
 /** `-t/--timeout` seconds → milliseconds. */
 export function parseSeconds(value: string, flag: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`${flag} expects a number of seconds, found "${value}"`);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`${flag} expects a number of seconds, found "${value}"`, { hint: `e.g. ${flag} 10` });
   return seconds * 1000;
 }
 
@@ -39,9 +59,8 @@ export function requireSuccess(outcome: RequestOutcome, verb: string): void {
   const lines = [...outcome.failures.map(({ service, reason }) => `service ${service}: ${reason}`), ...outcome.errors];
   // The logs help when a container ran and ended badly; a step that failed says what to fix itself.
   const containersRan = outcome.failures.some(({ reason }) => /exited|unhealthy|health/.test(reason));
-  throw new UserError(`${verb} failed: ${lines.join('; ')}`, {
-    hint: containersRan ? 'see `berth logs SERVICE` for what the containers printed' : 'fix what the message names, then run the command again',
-  });
+  const hint = outcome.hints?.length ? outcome.hints.join('; ') : containersRan ? 'see `berth logs SERVICE` for what the containers printed' : 'fix what the message names, then run the command again';
+  throw new UserError(`${verb} failed: ${lines.join('; ')}`, { hint });
 }
 
 /** compose's warning for containers of services no longer in the files (they also keep `down` from removing networks). */

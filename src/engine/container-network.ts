@@ -1,5 +1,6 @@
 // A container's network side: its sandbox (netns, veths, published ports), its DNS names and its /etc files.
 import { readFile, rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeContainerDnsFiles } from '../network/dns/container-dns-files.js';
@@ -36,6 +37,12 @@ export function containerEtcDir(run: string, id: string): string {
   return path.join(run, 'etc', id);
 }
 
+/** `dns:` entries are addresses (Docker refuses anything else when the container is made). */
+function checkDnsServers(servers: readonly string[], serviceName: string): void {
+  const bad = servers.find((server) => isIP(server) === 0);
+  if (bad !== undefined) throw new UserError(`dns server "${bad}" is not an IP address`, { keyPath: `services.${serviceName}.dns`, hint: 'give the addresses of DNS servers, e.g. dns: [10.0.0.2]' });
+}
+
 /** The real name of a project network key: its `name:` or `<project>_<key>`. */
 export function networkRealName(project: Project, key: string): string {
   return project.networks[key]?.name ?? `${project.name}_${key}`;
@@ -47,6 +54,7 @@ export function networkRealName(project: Project, key: string): string {
  */
 export async function attachContainerNetwork(drivers: EngineDrivers, request: ContainerNetworkRequest): Promise<AttachedNetwork> {
   const { service, id } = request;
+  checkDnsServers(service.dns ?? [], request.serviceName);
   const mode = parseNetworkMode(service.network_mode, `services.${request.serviceName}.network_mode`);
   const hostname = service.hostname ?? id.slice(0, 12);
   switch (mode.kind) {

@@ -35,6 +35,8 @@ export interface RequestOutcome {
   readonly errors: readonly string[];
   /** Containers of services no longer in the project, left alone (without `--remove-orphans`). */
   readonly orphans?: readonly string[] | undefined;
+  /** What to do about the failures, where the errors said (each once). */
+  readonly hints?: readonly string[] | undefined;
 }
 
 const STILL_MOVING = new Set<ServiceStatus['state']>(['pending', 'waiting', 'stopping']);
@@ -108,8 +110,11 @@ export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }
     if (reason !== undefined) failures.push({ service, reason });
   }
   // One line per kind of step and error: ten replicas out of addresses make one line naming the ten, not ten lines.
+  // A step whose error already is its service's failure is not said twice.
   const grouped = new Map<string, string[]>();
+  const reasons = new Set(failures.map(({ reason }) => reason));
   for (const { action, error } of state.abandoned) {
+    if (reasons.has(error)) continue;
     const key = `${action.kind}\u0000${error}`;
     grouped.set(key, [...(grouped.get(key) ?? []), describeTarget(action)]);
   }
@@ -118,7 +123,22 @@ export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }
     return `${kind} ${targets.join(', ')}: ${error}`;
   });
   const orphans = state.decision?.orphans ?? [];
-  return { ok: failures.length === 0 && errors.length === 0, services, failures, errors, ...(orphans.length > 0 ? { orphans } : {}) };
+  const hints = hintsFor([...failures.map(({ reason }) => reason), ...errors], state.hints ?? {});
+  return {
+    ok: failures.length === 0 && errors.length === 0,
+    services,
+    failures,
+    errors,
+    ...(orphans.length > 0 ? { orphans } : {}),
+    ...(hints.length > 0 ? { hints } : {}),
+  };
+}
+
+/** The hints of the errors that the messages contain, each once. */
+function hintsFor(messages: readonly string[], hints: Readonly<Record<string, string>>): string[] {
+  const found = new Set<string>();
+  for (const [error, hint] of Object.entries(hints)) if (messages.some((message) => message.includes(error))) found.add(hint);
+  return [...found];
 }
 
 function failureReason(status: ServiceStatus, requireHealthy: boolean): string | undefined {

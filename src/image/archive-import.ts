@@ -12,7 +12,7 @@ import { type UnpackedLayer, chainIdsOf } from './layer-store.js';
 import { decompressLayer } from './layer-unpack.js';
 import { type Descriptor, type ImageIndex, type ImageManifest, MEDIA_TYPE, isIndexMediaType, isManifestMediaType } from './media-types.js';
 import { type ImageReference, parseImageReference } from './reference.js';
-import { TarReader } from './tar-reader.js';
+import { LayerFormatError, TarReader } from './tar-reader.js';
 
 export interface LoadedImage {
   /** The reference it was loaded under, when the archive names one. */
@@ -42,19 +42,27 @@ export async function loadImages(store: ImageStore, source: string): Promise<Loa
   let files: ArchiveFiles | undefined;
   try {
     const info = await lstat(source).catch(() => {
-      throw new UserError(`cannot read ${source}: no such file or directory`);
+      throw new UserError(`cannot read ${source}: no such file or directory`, { hint: 'check the path given with -i/--input' });
     });
     if (info.isDirectory()) return await loadLayoutDirectory(store, source, added);
     files = await readArchive(store, source, added);
     if (files.small.has('manifest.json')) return await loadDockerArchive(store, files, added);
     if (files.small.has('index.json')) return await loadLayout(store, files, added);
-    throw new UserError(`${source} is neither a docker-archive (no manifest.json) nor an OCI image layout (no index.json)`);
+    throw new UserError(`${source} is neither a docker-archive (no manifest.json) nor an OCI image layout (no index.json)`, {
+      hint: 'berth loads what docker save, skopeo and berth image save write',
+    });
   } catch (error) {
     await forgetPartialLoad(store, added, layersBefore);
-    throw error;
+    throw namingTheSource(error, source);
   } finally {
     for (const unpacked of files?.unpacked.values() ?? []) if ('temp' in unpacked) await rm(unpacked.temp, { recursive: true, force: true });
   }
+}
+
+/** A load error names the archive it is about (the user may load several). */
+function namingTheSource(error: unknown, source: string): unknown {
+  if (!(error instanceof UserError) || error.message.includes(source)) return error;
+  return new UserError(`${source}: ${error.message}`, { hint: error.hint ?? 'nothing of it was loaded; make the archive again (docker save, berth image save) or check where it came from' });
 }
 
 /** Remove the blobs and layers a failed load added that no image uses: a refused archive leaves the store as it was. */
@@ -74,6 +82,20 @@ async function forgetPartialLoad(store: ImageStore, added: Set<string>, layersBe
 async function readArchive(store: ImageStore, file: string, added: Set<string>): Promise<ArchiveFiles> {
   const reader = new TarReader(decompressLayer(createReadStream(file, { highWaterMark: 1 << 20 })), ARCHIVE_LIMITS);
   const files: ArchiveFiles = { small: new Map(), stored: new Map(), unpacked: new Map() };
+  try {
+    await readEntries(store, reader, files, added);
+  } catch (error) {
+    // The archive itself is broken (not one of its layers): say so in the archive's words.
+    if (!(error instanceof LayerFormatError) || !/^layer tar /.test(error.message)) throw error;
+    const empty = (await lstat(file)).size === 0;
+    throw new UserError(empty ? `${file} is empty` : `${file} is not a complete tar archive: ${error.message.replace(/^layer tar /, 'it ')}`, {
+      hint: 'make the archive again (docker save, berth image save); a copy or a download may have been cut short',
+    });
+  }
+  return files;
+}
+
+async function readEntries(store: ImageStore, reader: TarReader, files: ArchiveFiles, added: Set<string>): Promise<void> {
   for (let entry = await reader.next(); entry; entry = await reader.next()) {
     if (entry.kind !== 'file') continue;
     const name = safeLayerPath(entry.name, 'archive entry');
@@ -90,7 +112,6 @@ async function readArchive(store: ImageStore, file: string, added: Set<string>):
     if (previous && 'temp' in previous) await rm(previous.temp, { recursive: true, force: true });
     files.unpacked.set(digest, unpacked);
   }
-  return files;
 }
 
 /** Write the current entry's data as a blob and unpack it as a layer at once; a failed unpack is kept as its error. */

@@ -56,7 +56,7 @@ export function macFromAddress(address: string): string {
 }
 
 function checkMac(mac: string, keyPath: string): string {
-  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) throw new UserError(`expected a MAC address like 02:42:0a:00:00:02, found "${mac}"`, { keyPath });
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) throw new UserError(`expected a MAC address like 02:42:0a:00:00:02, found "${mac}"`, { keyPath, hint: 'write six hex pairs joined by colons' });
   if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) throw new UserError(`MAC address ${mac} is a multicast address`, { keyPath, hint: 'the first byte must be even' });
   return mac.toLowerCase();
 }
@@ -83,7 +83,9 @@ export async function createSandbox(context: NetworkContext, request: SandboxReq
   const { interfaces, ports, specs, portNetwork } = await context.store.transact(async (records, changed) => {
     const byName = (name: string, keyPath: string): NetworkRecord => {
       const record = records.find((candidate) => candidate.name === name || candidate.id === name);
-      if (!record) throw new UserError(`network "${name}" does not exist`, { keyPath, hint: 'declare it under the top-level networks:' });
+      if (!record) {
+        throw new UserError(`network "${name}" does not exist`, { keyPath, hint: 'an external network must exist before up: create it first (another project\'s up), or drop external: true' });
+      }
       return record;
     };
     // Everything is decided first; records change only once nothing can fail any more.

@@ -106,7 +106,7 @@ function decideActive(
     }
     const imageProblem = imageProblems.get(service.name);
     if (imageProblem?.failed) {
-      plan.emit({ kind: 'fail-service', service: service.name, reason: imageProblem.reason });
+      plan.emit({ kind: 'fail-service', service: service.name, reason: imageProblem.reason, hint: imageProblem.hint });
       plan.status(service.name, { state: 'failed', detail: imageProblem.reason });
       continue;
     }
@@ -212,6 +212,8 @@ function planContainer(
 
 interface ImageProblem {
   readonly reason: string;
+  /** What the user can do about it, when decide knows. */
+  readonly hint?: string | undefined;
   /** True when it can never be solved in this run; false while a pull or build is still needed. */
   readonly failed: boolean;
 }
@@ -242,6 +244,7 @@ function planImages(active: readonly DesiredService[], observed: ObservedState, 
     if (service.pullPolicy === 'never') {
       problems.set(service.name, {
         reason: `image ${service.image} is not in the local store and pull_policy is "never"`,
+        hint: `load it (berth image load), pull it (berth pull ${service.name}), or set pull_policy: missing`,
         failed: true,
       });
       continue;

@@ -149,7 +149,7 @@ export type Action =
     }
   | { readonly kind: 'stop-container'; readonly service: string; readonly container: string; readonly reason: StopReason }
   | { readonly kind: 'remove-container'; readonly service: string; readonly container: string; readonly reason: StopReason }
-  | { readonly kind: 'fail-service'; readonly service: string; readonly reason: string; readonly exitCode?: number | undefined };
+  | { readonly kind: 'fail-service'; readonly service: string; readonly reason: string; readonly exitCode?: number | undefined; readonly hint?: string | undefined };
 
 export type StopReason = 'stop' | 'remove' | 'down' | 'recreate' | 'scale' | 'orphan';
 

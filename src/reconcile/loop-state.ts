@@ -8,7 +8,7 @@ export type LoopEvent =
   | { readonly type: 'desired'; readonly desired: DesiredState }
   | { readonly type: 'tick' }
   | { readonly type: 'action-done'; readonly action: Action; readonly changes: readonly ObservedChange[] }
-  | { readonly type: 'action-failed'; readonly action: Action; readonly error: string; readonly exitCode?: number | undefined }
+  | { readonly type: 'action-failed'; readonly action: Action; readonly error: string; readonly exitCode?: number | undefined; readonly hint?: string | undefined }
   | {
       readonly type: 'container-exited';
       readonly container: string;
@@ -47,6 +47,8 @@ export interface LoopState {
   /** Consecutive failures per action key (container and network steps are retried a few times). */
   readonly failures: Readonly<Record<string, number>>;
   readonly abandoned: readonly AbandonedAction[];
+  /** What to do about an error, by its message (from the UserError that carried it, or from decide). */
+  readonly hints?: Readonly<Record<string, string>>;
 }
 
 /** Attempts before an action on the same object is given up for this run. */
@@ -75,6 +77,7 @@ export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
         observed: { ...state.observed, failedServices: {}, imageErrors: {}, refreshedImages: [] },
         failures: {},
         abandoned: [],
+        hints: {},
       };
     case 'tick':
       return state;
@@ -86,7 +89,7 @@ export function applyEvent(state: LoopState, event: LoopEvent): LoopState {
       return { ...state, observed, failures };
     }
     case 'action-failed':
-      return applyFailure(state, event.action, event.error, event.exitCode);
+      return applyFailure(withHint(state, event.error, event.hint), event.action, event.error, event.exitCode);
     case 'container-exited':
       // The exit of a run older than the container's latest start arrives late (a restart outran the
       // exit watcher): the container runs again, and that exit is history. (Run times, not the exit
@@ -153,17 +156,19 @@ function launchActions(state: LoopState, decision: Decision): LoopState {
   const inFlight = new Set(state.observed.inFlight);
   const launch: Action[] = [];
   let failedServices = state.observed.failedServices;
+  let hints = state.hints;
   for (const action of decision.actions) {
     const key = actionKey(action);
     if ((state.failures[key] ?? 0) >= MAX_ACTION_ATTEMPTS) continue;
     if (action.kind === 'fail-service') {
       failedServices = { ...failedServices, [action.service]: action.reason };
+      if (action.hint !== undefined) hints = { ...hints, [action.reason]: action.hint };
       continue;
     }
     inFlight.add(key);
     launch.push(action);
   }
-  return { ...state, decision, launch, observed: { ...state.observed, inFlight: [...inFlight], failedServices } };
+  return { ...state, decision, launch, hints, observed: { ...state.observed, inFlight: [...inFlight], failedServices } };
 }
 
 function applyChange(observed: ObservedState, change: ObservedChange): ObservedState {
@@ -191,6 +196,10 @@ function applyChange(observed: ObservedState, change: ObservedChange): ObservedS
         refreshedImages: change.refreshed ? toggle(observed.refreshedImages, change.image, true) : observed.refreshedImages,
       };
   }
+}
+
+function withHint(state: LoopState, error: string, hint: string | undefined): LoopState {
+  return hint === undefined ? state : { ...state, hints: { ...state.hints, [error]: hint } };
 }
 
 function updateContainer(state: LoopState, name: string, update: (c: ObservedContainer) => ObservedContainer): LoopState {

@@ -27,6 +27,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
+import { UserError, ValueError } from '../errors.js';
 import type { Action, DesiredState, ObservedState } from '../plan/plan-types.js';
 import type { LoopEvent, LoopState, ObservedChange } from './loop-state.js';
 import { applyEvent, decideAndLaunch } from './loop-state.js';
@@ -107,6 +108,7 @@ function executeOne(executor: ActionExecutor, action: Action): Observable<LoopEv
         action,
         error: error instanceof Error ? error.message : String(error),
         exitCode: typeof exitCode === 'number' ? exitCode : undefined,
+        hint: error instanceof UserError || error instanceof ValueError ? error.hint : undefined,
       });
     }),
   );

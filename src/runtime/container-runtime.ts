@@ -1,6 +1,6 @@
 // The container driver: create (bundle + conmon + runc create), start, stop, kill, pause, resume, delete, inspect.
 import { readFile, rm, stat } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { SystemError, UserError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/media-types.js';
@@ -147,6 +147,7 @@ export class ContainerRuntime {
       group,
       hostCapabilities: hostBoundingCapabilities(),
       hostHardLimits: currentHardLimits(),
+      hostCpus: availableParallelism(),
       devices,
       annotations: request.labels,
     });

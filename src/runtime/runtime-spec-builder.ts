@@ -30,6 +30,8 @@ export interface ContainerFacts {
   /** The engine's bounding capabilities and hard rlimits (the most a container may get). */
   hostCapabilities: readonly string[];
   hostHardLimits: HardLimits;
+  /** CPUs this host has (the most `cpus` may ask for); unchecked when absent. */
+  hostCpus?: number | undefined;
   /** Host device nodes named by `devices`, already stat'ed. */
   devices: readonly LinuxDevice[];
   /** Extra annotations (compose labels, berth's own). */
@@ -135,7 +137,23 @@ function resolveRlimits(service: ServiceConfig, hardLimits: HardLimits): { type:
   return rlimits;
 }
 
-function resolveResources(service: ServiceConfig, devices: readonly LinuxDevice[], privileged: boolean): LinuxResources {
+/** Docker's smallest memory limit: below it a container cannot even start (runc's cgroup write fails). */
+const MIN_MEMORY_LIMIT = 6 * 1024 * 1024;
+
+function checkMemoryLimits(memLimit: number, memswapLimit: number | undefined): void {
+  if (memLimit < MIN_MEMORY_LIMIT) {
+    throw new UserError(`mem_limit of ${memLimit} bytes is below the minimum of 6 MiB`, { keyPath: 'mem_limit', hint: 'set mem_limit to at least 6m' });
+  }
+  // -1: unlimited swap. Otherwise memswap_limit counts memory and swap together.
+  if (memswapLimit !== undefined && memswapLimit !== -1 && memswapLimit < memLimit) {
+    throw new UserError(`memswap_limit (${memswapLimit} bytes) is below mem_limit (${memLimit} bytes)`, {
+      keyPath: 'memswap_limit',
+      hint: 'memswap_limit is memory plus swap: set it to at least mem_limit, or to -1 for unlimited swap',
+    });
+  }
+}
+
+function resolveResources(service: ServiceConfig, devices: readonly LinuxDevice[], privileged: boolean, hostCpus: number | undefined): LinuxResources {
   const limits = service.deploy?.resources?.limits;
   const deviceRules: LinuxDeviceRule[] = privileged ? [{ allow: true, access: 'rwm' }] : [DENY_ALL_DEVICES];
   for (const device of devices) {
@@ -147,6 +165,7 @@ function resolveResources(service: ServiceConfig, devices: readonly LinuxDevice[
   const memory: NonNullable<LinuxResources['memory']> = {};
   const memLimit = service.mem_limit ?? limits?.memory;
   if (memLimit !== undefined && memLimit > 0) {
+    checkMemoryLimits(memLimit, service.memswap_limit);
     memory.limit = memLimit;
     // Docker: with no memswap_limit the container may swap as much again as its memory limit.
     memory.swap = service.memswap_limit ?? memLimit * 2;
@@ -159,6 +178,9 @@ function resolveResources(service: ServiceConfig, devices: readonly LinuxDevice[
   if (Object.keys(memory).length > 0) resources.memory = memory;
   const cpu: NonNullable<LinuxResources['cpu']> = {};
   const cpus = service.cpus ?? limits?.cpus;
+  if (cpus !== undefined && hostCpus !== undefined && cpus > hostCpus) {
+    throw new UserError(`cpus ${cpus} is more than the ${hostCpus} CPUs this host has`, { keyPath: 'cpus', hint: `ask for 0.01 to ${hostCpus.toFixed(2)} CPUs` });
+  }
   if (cpus !== undefined && cpus > 0) {
     cpu.period = 100_000;
     cpu.quota = Math.round(cpus * 100_000);
@@ -196,6 +218,29 @@ function resolveMounts(service: ServiceConfig, facts: ContainerFacts, privileged
     .map(({ mount }) => mount)];
 }
 
+/** The sysctls a container's own namespaces hold (runc's and Docker's list): any other would change the host. */
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+function checkSysctls(names: readonly string[], shared: { hostNetwork: boolean; hostIpc: boolean }): void {
+  for (const name of names) {
+    const ipc = IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.');
+    const net = name.startsWith('net.');
+    const uts = name === 'kernel.domainname' || name === 'kernel.hostname';
+    if ((ipc && !shared.hostIpc) || (net && !shared.hostNetwork) || uts) continue;
+    const why = ipc || net ? `the container shares the host's ${ipc ? 'IPC' : 'network'} namespace` : 'it is not namespaced: it would change the whole host';
+    throw new UserError(`sysctl "${name}" cannot be set for a container: ${why}`, {
+      keyPath: 'sysctls',
+      hint: 'a container may set net.* (with its own network), kernel.msg*, kernel.sem, kernel.shm* and fs.mqueue.*',
+    });
+  }
+}
+
+/** Docker's rule: the working directory is absolute (runc would only say "Cwd must be an absolute path"). */
+function workingDirectory(dir: string): string {
+  if (!dir.startsWith('/')) throw new UserError(`working_dir "${dir}" is not an absolute path`, { keyPath: 'working_dir', hint: `write it from the root, e.g. /${dir}` });
+  return dir;
+}
+
 /** Build the container's config.json. Throws UserError for every mistake it can see before runc does. */
 export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConfig, facts: ContainerFacts): RuntimeSpec {
   const privileged = service.privileged === true;
@@ -221,6 +266,7 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
     namespaces.push(facts.netnsPath ? { type: 'network', path: facts.netnsPath } : { type: 'network' });
   }
   // runc 1.1 predates the spec's `domainname` field; the UTS namespace takes it as a sysctl.
+  checkSysctls(Object.keys(service.sysctls ?? {}), { hostNetwork: service.network_mode === 'host', hostIpc: service.ipc === 'host' });
   const sysctl: Record<string, string> = { ...(service.domainname ? { 'kernel.domainname': service.domainname } : {}), ...(service.sysctls ?? {}) };
   const annotations: Record<string, string> = { ...(facts.annotations ?? {}) };
   for (const [key, value] of Object.entries(service.labels ?? {})) annotations[key] = value;
@@ -233,7 +279,7 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
       user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
       args,
       env: resolveEnv(service, image, hostname),
-      cwd: service.working_dir || image.WorkingDir || '/',
+      cwd: workingDirectory(service.working_dir || image.WorkingDir || '/'),
       capabilities: {
         bounding: capabilities,
         effective: capabilities,
@@ -252,7 +298,7 @@ export function buildRuntimeSpec(service: ServiceConfig, image: ImageRuntimeConf
     linux: {
       namespaces,
       cgroupsPath: facts.cgroupsPath ?? `berth/${facts.id}`,
-      resources: resolveResources(service, facts.devices, privileged),
+      resources: resolveResources(service, facts.devices, privileged, facts.hostCpus),
       ...(facts.devices.length ? { devices: [...facts.devices] } : {}),
       ...(Object.keys(sysctl).length ? { sysctl } : {}),
       ...(security.seccomp && !privileged ? { seccomp: defaultSeccompProfile(capabilities) } : {}),

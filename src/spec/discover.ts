@@ -88,6 +88,11 @@ export function selectComposeFiles(options: {
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
+/** Lowercase letters, digits, `-` and `_`, starting with a letter or digit (compose's rule). */
+export function isValidProjectName(name: string): boolean {
+  return PROJECT_NAME.test(name);
+}
+
 /** Turn a directory name into a valid project name, as compose does: lowercase, drop other characters. */
 export function normalizeProjectName(name: string): string {
   return name

@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type SourcePosition, UserError, ValueError } from '../errors.js';
 import { type EnvLookup, substitute } from './interpolate.js';
+import { decodeUtf8 } from './parse-yaml.js';
 
 export interface EnvFileOptions {
   /** Variables from outside the file; they win over the file's own earlier keys in `${}`, as in compose. */
@@ -47,7 +48,8 @@ export async function readEnvFile(
         hint: 'point env_file at a file, not a folder',
       });
     }
-    text = await readFile(path, 'utf8');
+    // Not UTF-8: an error, not values quietly changed to U+FFFD.
+    text = decodeUtf8(await readFile(path), path);
   } catch (error) {
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -96,7 +96,8 @@ export function parseComposeText(text: string, file: string): Record<string, unk
   return documents;
 }
 
-function decodeUtf8(bytes: Uint8Array, file: string): string {
+/** The file's text; a UserError at the first byte that is not UTF-8 (or for UTF-16). */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new UserError('file is UTF-16 encoded', {
       position: { file, line: 1, col: 1 },

@@ -40,11 +40,28 @@ function bindOptions(readOnly: boolean | undefined, propagation: string | undefi
   return ['rbind', readOnly ? 'ro' : 'rw', mode];
 }
 
+/** What tmpfs(5) and mount(8) accept on a tmpfs; anything else would only fail inside runc, in its words. */
+const TMPFS_OPTIONS = new Set([
+  'size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'huge', 'mpol', 'ro', 'rw', 'exec', 'noexec', 'suid', 'nosuid', 'dev', 'nodev',
+  'sync', 'async', 'dirsync', 'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime', 'tmpcopyup',
+]);
+
+/** The kernel's /proc and /sys belong to the runtime: a mount over them would hide or replace them (Docker refuses too). */
+function checkMountTarget(target: string, keyPath: string): void {
+  const clean = path.posix.normalize(target);
+  if (!path.isAbsolute(clean)) throw new UserError(`mount target "${target}" is not absolute`, { keyPath, hint: 'write it from the root, e.g. /data' });
+  for (const reserved of ['/proc', '/sys']) {
+    if (clean === reserved || clean.startsWith(`${reserved}/`)) {
+      throw new UserError(`cannot mount over ${clean}: ${reserved} belongs to the container runtime`, { keyPath, hint: 'mount somewhere else, e.g. /data' });
+    }
+  }
+}
+
 /** `/run`, `/run:size=64m,mode=755` (Docker's --tmpfs) → a tmpfs mount, noexec/nosuid/nodev unless overridden. */
 export function parseTmpfsSpec(spec: string, keyPath: string): RuntimeMount {
   const colon = spec.indexOf(':');
   const destination = colon < 0 ? spec : spec.slice(0, colon);
-  if (!path.isAbsolute(destination)) throw new UserError(`tmpfs target "${destination}" is not absolute`, { keyPath });
+  checkMountTarget(destination, keyPath);
   const extra = colon < 0 ? [] : spec.slice(colon + 1).split(',').filter(Boolean);
   const options = ['nosuid', 'nodev', 'noexec'];
   for (const option of extra) {
@@ -56,6 +73,8 @@ export function parseTmpfsSpec(spec: string, keyPath: string): RuntimeMount {
         throw new UserError(`invalid tmpfs size "${value}"`, { keyPath, hint: 'e.g. size=64m' });
       }
     } else {
+      const name = option.split('=')[0] ?? option;
+      if (!TMPFS_OPTIONS.has(name)) throw new UserError(`unknown tmpfs option "${option}"`, { keyPath, hint: 'tmpfs takes size, mode, uid, gid, nr_inodes and mount flags such as ro, exec, noatime' });
       options.push(option);
     }
   }
@@ -135,7 +154,7 @@ export async function resolveServiceMounts(service: ServiceConfig, context: Moun
   }
   for (const [index, volume] of (service.volumes ?? []).entries()) {
     const keyPath = `volumes[${index}]`;
-    if (!path.isAbsolute(volume.target)) throw new UserError(`mount target "${volume.target}" is not absolute`, { keyPath });
+    checkMountTarget(volume.target, keyPath);
     switch (volume.type) {
       case 'volume': {
         const { mount, name } = await resolveVolume(volume, context, keyPath);

@@ -1,9 +1,10 @@
 // `berth start|restart|rm|create` (requests to the project's loop) and `kill|pause|unpause` (acts on its containers).
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ContainerSignal } from '../../engine/container-signals.js';
 import type { StackEngine } from '../../engine/engine-service.js';
-import { UserError } from '../../errors.js';
+import { UserError, ValueError } from '../../errors.js';
 import type { PullPolicy } from '../../plan/plan-types.js';
+import { normalizeSignal } from '../../runtime/signal-name.js';
 import type { CommandContext } from '../command-context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { loadCommandProject, parseSeconds, requireSuccess } from '../project-command.js';
@@ -134,7 +135,16 @@ export function registerLifecycleCommands(program: Command, context: CommandCont
     '  berth kill                    kill every running container of the project\n  berth kill -s SIGHUP web      send SIGHUP to web',
     (options) => ({ kind: 'kill', signal: options.signal }),
     'Killed',
-  ).option('-s, --signal <signal>', 'the signal to send', 'SIGKILL');
+  ).option('-s, --signal <signal>', 'the signal to send', signalArgument, 'SIGKILL');
   signalCommand('pause', "Pause the services' running containers (freeze their processes)", '  berth pause web', () => ({ kind: 'pause' }), 'Paused');
   signalCommand('unpause', "Unpause the services' paused containers", '  berth unpause web', () => ({ kind: 'unpause' }), 'Unpaused');
+}
+
+/** `-s` is checked before anything is sent: a typo must not pass for a signal that found no container. */
+function signalArgument(value: string): string {
+  try {
+    return normalizeSignal(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof ValueError && error.hint ? `${error.message}; ${error.hint}` : String(error));
+  }
 }

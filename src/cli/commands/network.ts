@@ -5,6 +5,7 @@ import { type NetworkContext, findNetwork, networkContext, removeNetwork } from 
 import type { NetworkRecord } from '../../network/network-store.js';
 import { statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
+import { matchesLabelFilters, parseLabelFilters, plainTable } from '../label-filters.js';
 
 /** Docker's `network inspect` shape, so tools that read it keep working. */
 export function inspectView(record: NetworkRecord): Record<string, unknown> {
@@ -41,11 +42,6 @@ export function inspectView(record: NetworkRecord): Record<string, unknown> {
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 3))).join('').trimEnd() + '\n').join('');
-}
-
 export function registerNetworkCommands(program: Command, context: CommandContext, makeContext?: () => NetworkContext): void {
   const open = makeContext ?? (() => networkContext(statePathsFromEnv(context.env)));
   const network = program.command('network').description('Manage berth networks');
@@ -65,7 +61,7 @@ export function registerNetworkCommands(program: Command, context: CommandContex
       } else if (options.format === 'json') {
         context.stdout.write(records.map((record) => `${JSON.stringify({ ID: id(record), Name: record.name, Driver: 'bridge', Scope: 'local', Internal: record.internal, Subnet: record.addressing.subnet })}\n`).join(''));
       } else {
-        context.stdout.write(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...records.map((record) => [id(record), record.name, 'bridge', 'local'])]));
+        context.stdout.write(plainTable([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...records.map((record) => [id(record), record.name, 'bridge', 'local'])]));
       }
     });
 
@@ -106,16 +102,8 @@ export function registerNetworkCommands(program: Command, context: CommandContex
     .option('--filter <filter...>', 'only networks with this label (label=key or label=key=value)')
     .action(async (options: { filter?: string[] }) => {
       const networkContextValue = open();
-      const wanted = (options.filter ?? []).map((filter) => {
-        const match = /^label=([^=]+)(?:=(.*))?$/.exec(filter);
-        if (!match) throw new UserError(`expected a filter like label=key or label=key=value, found "${filter}"`, { keyPath: '--filter' });
-        return { key: match[1] ?? '', value: match[2] };
-      });
-      const unused = (await networkContextValue.store.list()).filter(
-        (record) =>
-          Object.keys(record.endpoints).length === 0 &&
-          wanted.every(({ key, value }) => key in record.labels && (value === undefined || record.labels[key] === value)),
-      );
+      const wanted = parseLabelFilters(options.filter ?? []);
+      const unused = (await networkContextValue.store.list()).filter((record) => Object.keys(record.endpoints).length === 0 && matchesLabelFilters(record.labels, wanted));
       const removed: string[] = [];
       const errors: Error[] = [];
       for (const record of unused) {

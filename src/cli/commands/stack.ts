@@ -7,7 +7,7 @@ import { statePathsFromEnv } from '../../state/paths.js';
 import type { PullPolicy } from '../../plan/plan-types.js';
 import type { Project } from '../../spec/model.js';
 import type { CommandContext } from '../command-context.js';
-import { loadCommandProject, parseSeconds, reportOrphans, requireSuccess } from '../project-command.js';
+import { loadCommandProject, loadProjectForDown, parseSeconds, reportOrphans, requireSuccess } from '../project-command.js';
 import { connectStackEngine } from '../stack-engine-client.js';
 import { attachToStack } from '../attached-up.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -174,7 +174,7 @@ Examples:
   berth down -t 0               do not wait for containers to exit gracefully`,
     )
     .action(async (options: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: 'all' | 'local' }, command: Command) => {
-      const { project } = await loadCommandProject(command, context);
+      const { project, byName } = await loadProjectForDown(command, context);
       const reporter = progress(command, 'down');
       const engine = await connectStackEngine(context);
       try {
@@ -182,7 +182,8 @@ Examples:
           project,
           {
             volumes: options.volumes,
-            removeOrphans: options.removeOrphans,
+            // Known by name only: every container of the project is one to remove.
+            removeOrphans: options.removeOrphans === true || byName,
             stopTimeoutMs: options.timeout !== undefined ? parseSeconds(options.timeout, '--timeout') : undefined,
           },
           { onState: reporter.onState },
@@ -190,7 +191,7 @@ Examples:
         await reporter.finish(outcome);
         reportOrphans(outcome, context.stderr, 'down');
         requireSuccess(outcome, 'down');
-        if (options.rmi) await removeProjectImages(project, options.rmi, context);
+        if (options.rmi && !byName) await removeProjectImages(project, options.rmi, context);
       } finally {
         await reporter.finish();
         await engine.close();
@@ -229,7 +230,7 @@ export function withScale(project: Project, items: readonly string[]): Project {
   const services = { ...project.services };
   for (const item of items) {
     const match = /^([^=]+)=(\d+)$/.exec(item);
-    if (!match) throw new UserError(`--scale expects SERVICE=NUMBER, found "${item}"`);
+    if (!match) throw new UserError(`--scale expects SERVICE=NUMBER, found "${item}"`, { hint: 'e.g. --scale web=3' });
     const [, name = '', count = '0'] = match;
     const service = services[name];
     if (!service) throw new UserError(`--scale: no such service: ${name}`, { hint: `services: ${Object.keys(services).join(', ')}` });

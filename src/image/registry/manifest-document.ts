@@ -29,6 +29,16 @@ export const LINUX_AMD64: Platform = { os: 'linux', architecture: 'amd64' };
  * `mediaType` field; anything but the four known types is refused (schema1 included).
  */
 export function parseManifestDocument(bytes: Uint8Array, contentType: string | undefined, source: string): ManifestDocument {
+  try {
+    return parseDocument(bytes, contentType, source);
+  } catch (error) {
+    // Every refusal says what the user can do, which is little: the document is the registry's.
+    if (!(error instanceof UserError) || error.hint !== undefined) throw error;
+    throw error.with({ hint: `the registry serves a broken or foreign document for this image; look at it with skopeo inspect --raw docker://${source}, or push the image again` });
+  }
+}
+
+function parseDocument(bytes: Uint8Array, contentType: string | undefined, source: string): ManifestDocument {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -52,7 +62,9 @@ export function parseManifestDocument(bytes: Uint8Array, contentType: string | u
   if (isIndexMediaType(mediaType)) return { kind: 'index', mediaType, index: checkIndex(value, source) };
   if (isManifestMediaType(mediaType)) return { kind: 'manifest', mediaType, manifest: checkManifest(value, source) };
   throw new UserError(`the manifest of ${source} has the unsupported media type "${mediaType}"`, {
-    hint: 'berth reads OCI image manifests and indexes and Docker schema2 manifests and manifest lists',
+    hint: /manifest\.v1\+/.test(mediaType)
+      ? 'Docker schema 1 images are no longer supported (nor pulled by docker); push the image again with a current docker, podman or skopeo'
+      : 'berth reads OCI image manifests and indexes and Docker schema2 manifests and manifest lists',
   });
 }
 

@@ -160,7 +160,9 @@ export class RegistryClient {
     const declared = Number(header(response, 'content-length') ?? NaN);
     if (Number.isFinite(declared) && declared !== descriptor.size) {
       response.body.destroy();
-      throw new UserError(`blob ${descriptor.digest} of ${this.host}/${repository} is ${declared} bytes, the manifest says ${descriptor.size}`);
+      throw new UserError(`blob ${descriptor.digest} of ${this.host}/${repository} is ${declared} bytes, the manifest says ${descriptor.size}`, {
+        hint: 'the registry serves other content than the image names; nothing of it was kept (push the image again?)',
+      });
     }
     return this.checkedLength(response, repository, descriptor, onBytes);
   }
@@ -176,7 +178,7 @@ export class RegistryClient {
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         received += chunk.length;
-        if (received > descriptor.size) throw new UserError(`${what} is longer than the ${descriptor.size} bytes the manifest says`);
+        if (received > descriptor.size) throw new UserError(`${what} is longer than the ${descriptor.size} bytes the manifest says`, { hint: 'the registry serves other content than the image names; nothing of it was kept' });
         onBytes?.(chunk.length);
         yield chunk;
       }
@@ -310,7 +312,7 @@ export class RegistryClient {
     if (response.status === 404 && what === 'GET /v2/') {
       throw new UserError(`${this.host} does not serve the registry v2 API at /v2/`);
     }
-    throw new SystemError(`registry ${this.host} answered ${response.status} to ${what}${suffix}`, what, `HTTP_${response.status}`);
+    throw new SystemError(`registry ${this.host} answered ${response.status}${suffix}`, what, `HTTP_${response.status}`);
   }
 
   private location(response: HttpResponse): string {

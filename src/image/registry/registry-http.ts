@@ -84,8 +84,11 @@ export async function sendHttp(request: HttpRequest, timeouts: HttpTimeouts = DE
       });
     }
     const location = response.headers.location;
-    if (!REDIRECTS.has(response.status) || location === undefined || hop >= (request.maxRedirects ?? 0)) return response;
+    if (!REDIRECTS.has(response.status) || location === undefined || (request.maxRedirects ?? 0) === 0) return response;
     response.body.resume();
+    if (hop >= (request.maxRedirects ?? 0)) {
+      throw new SystemError(`${url.host} redirected ${request.method} ${url.pathname} more than ${request.maxRedirects} times (last to ${location})`, `${request.method} ${url.host}`, 'TOO_MANY_REDIRECTS');
+    }
     const next = new URL(location, url);
     // Credentials are for the registry; a storage backend elsewhere authenticates by its signed URL.
     if (next.host !== url.host) {

@@ -85,3 +85,19 @@ test('an exit 0 is a success, a non-zero exit a failure; still starting fails on
   const waited = outcomeOf(state({ slow: { state: 'starting' } }), { requireHealthy: true });
   t.deepEqual(waited.failures, [{ service: 'slow', reason: 'did not become healthy' }]);
 });
+
+test("an outcome carries the hints of its errors, once each, and a step's error that is its service's failure is not said twice", (t) => {
+  const reason = 'port 8080/tcp on 127.0.0.1 is already in use';
+  const failed: LoopState = {
+    ...state({ web: { state: 'failed', detail: reason } }),
+    abandoned: [
+      { action: { kind: 'create-container', service: 'web', number: 1, container: 'p-web-1', configHash: 'h' }, error: reason },
+      { action: { kind: 'create-network', network: 'n' }, error: 'no bridge' },
+    ],
+    hints: { [reason]: 'stop what listens there, or publish another host port', 'unrelated error': 'not this one' },
+  };
+  const outcome = outcomeOf(failed, { requireHealthy: false });
+  t.deepEqual(outcome.failures, [{ service: 'web', reason }]);
+  t.deepEqual(outcome.errors, ['create-network n: no bridge']);
+  t.deepEqual(outcome.hints, ['stop what listens there, or publish another host port']);
+});

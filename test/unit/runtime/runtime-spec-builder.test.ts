@@ -175,7 +175,25 @@ test('resources: memory (swap twice by default), cpus, shares, pids, oom_score_a
   t.deepEqual(spec.linux.resources.pids, { limit: 20 });
   t.is(spec.process.oomScoreAdj, 300);
   t.is(spec.linux.cgroupsPath, 'berth/c0ffee1234567890abcdef');
-  t.deepEqual(build({ mem_limit: 100, memswap_limit: 100 }).linux.resources.memory, { limit: 100, swap: 100 });
+  const mib = 1024 * 1024;
+  t.deepEqual(build({ mem_limit: 8 * mib, memswap_limit: 8 * mib }).linux.resources.memory, { limit: 8 * mib, swap: 8 * mib });
+  t.deepEqual(build({ mem_limit: 8 * mib, memswap_limit: -1 }).linux.resources.memory, { limit: 8 * mib, swap: -1 });
+});
+
+test('limits a container cannot have are user errors that say the fix, as Docker refuses them', (t) => {
+  const mib = 1024 * 1024;
+  t.throws(() => build({ mem_limit: 100 }), { instanceOf: UserError, message: 'mem_limit of 100 bytes is below the minimum of 6 MiB' });
+  t.throws(() => build({ mem_limit: 64 * mib, memswap_limit: 32 * mib }), { instanceOf: UserError, message: /^memswap_limit \(33554432 bytes\) is below mem_limit/ });
+  t.throws(() => build({ cpus: 3 }, { hostCpus: 2 }), { instanceOf: UserError, message: 'cpus 3 is more than the 2 CPUs this host has' });
+  t.notThrows(() => build({ cpus: 2 }, { hostCpus: 2 }));
+  t.throws(() => build({ working_dir: 'app' }), { instanceOf: UserError, message: 'working_dir "app" is not an absolute path' });
+});
+
+test('only namespaced sysctls pass: net.* with its own network, IPC ones with its own IPC', (t) => {
+  t.notThrows(() => build({ sysctls: { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1000', 'fs.mqueue.msg_max': '20' } }));
+  t.throws(() => build({ sysctls: { 'vm.swappiness': '10' } }), { instanceOf: UserError, message: /"vm\.swappiness" cannot be set for a container: it is not namespaced/ });
+  t.throws(() => build({ network_mode: 'host', sysctls: { 'net.ipv4.ip_forward': '1' } }), { message: /shares the host's network namespace/ });
+  t.throws(() => build({ ipc: 'host', sysctls: { 'kernel.sem': '1' } }), { message: /shares the host's IPC namespace/ });
 });
 
 test('init: tini bound at /sbin/docker-init and placed before the command', (t) => {
