@@ -46,7 +46,16 @@ function describeError(error: unknown, out: Reporter, debug: boolean): ExitCode 
   }
   if (error instanceof SystemError) {
     out.write(`error: ${error.describe()}\n`);
+    const hint = errnoHint(error);
+    if (hint !== undefined) out.write(`  hint: ${hint}\n`);
     if (debug && error.stack) out.write(`${error.stack}\n`);
+    return ExitCode.failure;
+  }
+  const systemCall = errnoHint(error);
+  if (systemCall !== undefined) {
+    // A failed system call (a full disk, a read-only file system): the machine's state, not a bug.
+    out.write(`error: ${(error as Error).message}\n  hint: ${systemCall}\n`);
+    if (debug && error instanceof Error && error.stack) out.write(`${error.stack}\n`);
     return ExitCode.failure;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -54,4 +63,23 @@ function describeError(error: unknown, out: Reporter, debug: boolean): ExitCode 
   out.write('  hint: this is a bug in berth; run again with --debug and report the output\n');
   if (debug && error instanceof Error && error.stack) out.write(`${error.stack}\n`);
   return ExitCode.failure;
+}
+
+/** What to do about a system call that failed for a reason of the machine's, by errno; undefined for anything else. */
+function errnoHint(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full (BERTH_ROOT, or the directory named): free some space (berth image prune, berth volume prune), then run the command again';
+    case 'EROFS':
+      return 'the file system is read-only: point BERTH_ROOT at a writable one';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files: raise the limit (ulimit -n) or close other programs';
+    case 'EIO':
+      return 'the disk reported an I/O error: check it (dmesg)';
+    default:
+      return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 // berthd as a process: where its files are, starting it detached when absent, stopping it, telling it apart.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -248,9 +248,19 @@ async function waitUntilAnswering(
 function logTail(logFile: string, offset: number): string {
   try {
     const lines = readFileSync(logFile).subarray(offset).toString('utf8').trim().split('\n').slice(-5);
-    return lines.join('') ? `; its log (${logFile}) ends with:\n${lines.join('\n')}` : ` (log: ${logFile})`;
+    return lines.join('') ? `; its log (${logFile}) ends with:\n${lines.join('\n')}` : ` (log: ${logFile})${fullDisk(logFile)}`;
   } catch {
-    return ` (log: ${logFile})`;
+    return ` (log: ${logFile})${fullDisk(logFile)}`;
+  }
+}
+
+/** An empty log may be a full disk, which is then the likeliest reason berthd could not start. */
+function fullDisk(logFile: string): string {
+  try {
+    const { bavail, bsize } = statfsSync(path.dirname(logFile));
+    return bavail * bsize < 1024 * 1024 ? `; the disk under ${path.dirname(logFile)} is full: free some space, then run the command again` : '';
+  } catch {
+    return '';
   }
 }
 

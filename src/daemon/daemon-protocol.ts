@@ -220,6 +220,11 @@ export function errorToWire(error: unknown): WireError {
   if (error instanceof SystemError) {
     return dropUndefined({ kind: 'system', message: error.message, operation: error.operation, code: error.code, exitCode });
   }
+  const errno = error as NodeJS.ErrnoException | null;
+  if (error instanceof Error && typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
+    // A failed system call (ENOSPC, EROFS...): the client shows it as such, with its errno, not as a bug.
+    return dropUndefined({ kind: 'system', message: error.message, operation: errno.path ? `${errno.syscall} ${errno.path}` : errno.syscall, code: errno.code, exitCode });
+  }
   if (error instanceof Error) {
     // A protocol error is the peer's fault: its stack says nothing about the daemon.
     const stack = error instanceof ProtocolError ? undefined : error.stack;

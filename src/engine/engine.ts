@@ -27,6 +27,7 @@ import { HealthSupervisor } from './health-supervisor.js';
 import { type OneOffContainer, type OneOffRequest, removeOneOffs, startOneOff } from './one-off.js';
 import type { ProjectContext } from './project-context.js';
 import { readSessionRecord, readSessionRecords, removeSessionRecord, writeSessionRecord } from './session-record.js';
+import { isDiskFull } from '../state/disk-full.js';
 import { outcomeOf, progressSnapshot, type ProgressSnapshot, type RequestOutcome, settled, upStarted, waitFinished } from './request-outcome.js';
 
 export interface UpOptions {
@@ -191,6 +192,19 @@ export class Engine {
     }
   }
 
+  /**
+   * Keep the session's goal on disk for the next berthd. A full disk must not stop a `down`: its record
+   * is removed instead (a berthd that dies mid-way then leaves the rest to the next `down`).
+   */
+  private async recordSession(project: Project, desired: DesiredState): Promise<void> {
+    try {
+      await writeSessionRecord(this.drivers.paths, { project, desired });
+    } catch (error) {
+      if (desired.goal !== 'down' || !isDiskFull(error)) throw error;
+      await removeSessionRecord(this.drivers.paths, project.name);
+    }
+  }
+
   /** A new request for the project: the one that holds its lock stops waiting for its goal (see `run`). */
   private supersede(projectName: string): void {
     this.waiting.get(projectName)?.abort(new SupersededError(projectName));
@@ -346,7 +360,7 @@ export class Engine {
       // memory, or on disk when this engine has not met the project yet).
       const earlier = session?.desired ?? (await readSessionRecord(this.drivers.paths, project.name))?.desired;
       const merged = mergeDesired(earlier, desired);
-      await writeSessionRecord(this.drivers.paths, { project, desired: merged });
+      await this.recordSession(project, merged);
       if (!session) {
         session = await ProjectSession.open(this.drivers, this.dns, project, merged);
         this.addSession(project.name, session);

@@ -110,14 +110,14 @@ export function outcomeOf(state: LoopState, options: { requireHealthy: boolean }
     if (reason !== undefined) failures.push({ service, reason });
   }
   // One line per kind of step and error: ten replicas out of addresses make one line naming the ten, not ten lines.
-  // A step whose error already is its service's failure is not said twice.
   const grouped = new Map<string, string[]>();
-  const reasons = new Set(failures.map(({ reason }) => reason));
   for (const { action, error } of state.abandoned) {
-    if (reasons.has(error)) continue;
     const key = `${action.kind}\u0000${error}`;
     grouped.set(key, [...(grouped.get(key) ?? []), describeTarget(action)]);
   }
+  // One step whose error already is its service's failure adds nothing: it is not said twice.
+  const reasons = new Set(failures.map(({ reason }) => reason));
+  for (const [key, targets] of grouped) if (targets.length === 1 && reasons.has(key.split('\u0000')[1] ?? '')) grouped.delete(key);
   const errors = [...grouped].map(([key, targets]) => {
     const [kind, error] = key.split('\u0000');
     return `${kind} ${targets.join(', ')}: ${error}`;

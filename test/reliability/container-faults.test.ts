@@ -83,7 +83,7 @@ test('IP exhaustion: 10 replicas on a /29 fail in one line naming the subnet, th
   // One line for the five replicas that found no address, and what to do.
   const [error, hint] = up.stderr.split('\n').filter((line) => /^(error| {2}hint):/.test(line));
   t.regex(error ?? '', /^error: up failed: service app: no free address left in 10\.240\.172\.0\/29; create-container (rf-ipam-app-\d+, ){4}rf-ipam-app-\d+: no free address left in 10\.240\.172\.0\/29$/);
-  t.is(hint, '  hint: fix what the message names, then run the command again');
+  t.is(hint, '  hint: use a larger subnet or ip_range, or remove containers from this network');
   const made = await runtime.list();
   t.log(`after the failed up: ${made.length} containers, ${made.filter((status) => status.state === 'running').length} running`);
   t.true(made.length <= 5, 'never more containers than addresses');

@@ -12,6 +12,8 @@ export interface LeftoverScope {
   readonly subnetPrefixes?: readonly string[];
   /** Project names: an nft table naming one is ours. */
   readonly projects?: readonly string[];
+  /** Mounts the test made itself (a tmpfs as the root), not berth's. */
+  readonly testMounts?: readonly string[];
 }
 
 const entries = async (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
@@ -56,7 +58,7 @@ export async function leftoversOf(scope: LeftoverScope): Promise<string[]> {
     const left = await entries(dir);
     if (left.length > 0) problems.push(`${dir}: ${left.join(', ')}`);
   }
-  for (const mount of await mountsUnder(scope.paths)) problems.push(`mount ${mount}`);
+  for (const mount of await mountsUnder(scope.paths)) if (!scope.testMounts?.includes(mount)) problems.push(`mount ${mount}`);
   if (scope.subnetPrefixes && scope.subnetPrefixes.length > 0) {
     for (const link of await hostLinksMatching(scope.subnetPrefixes)) problems.push(`link ${link}`);
   }

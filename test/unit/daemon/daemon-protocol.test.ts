@@ -123,3 +123,18 @@ test('an exit code attached to an error survives the trip', (t) => {
   t.true(back instanceof SystemError);
   t.is(exitCodeOf(errorFromWire(errorToWire(new Error('plain')))), undefined);
 });
+
+test('a failed system call crosses the wire as a system error with its errno, and prints a hint for a full disk', (t) => {
+  const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+  const received = errorFromWire(errorToWire(enospc));
+  t.true(received instanceof SystemError);
+  t.is((received as SystemError).code, 'ENOSPC');
+  let printed = '';
+  t.is(reportError(received, { write: (text) => void (printed += text) }, false), 1);
+  t.regex(printed, /^error: write: ENOSPC: no space left on device, write \(ENOSPC\)\n {2}hint: the disk is full/);
+  // The same error in-process (no wire) is not called a bug either.
+  printed = '';
+  reportError(enospc, { write: (text) => void (printed += text) }, false);
+  t.notRegex(printed, /internal error/);
+  t.regex(printed, /hint: the disk is full/);
+});
