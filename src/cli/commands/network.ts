@@ -1,11 +1,11 @@
 // `berth network ls|inspect|rm|prune`: list, show, remove and prune berth's bridge networks.
 import { type Command, Option } from 'commander';
-import { UserError } from '../../errors.js';
 import { type NetworkContext, findNetwork, networkContext, removeNetwork } from '../../network/bridge-network.js';
 import type { NetworkRecord } from '../../network/network-store.js';
 import { statePathsFromEnv } from '../../state/paths.js';
 import type { CommandContext } from '../command-context.js';
 import { matchesLabelFilters, parseLabelFilters, plainTable } from '../label-filters.js';
+import { removeEach } from '../remove-each.js';
 
 /** Docker's `network inspect` shape, so tools that read it keep working. */
 export function inspectView(record: NetworkRecord): Record<string, unknown> {
@@ -82,17 +82,7 @@ export function registerNetworkCommands(program: Command, context: CommandContex
     .argument('<network...>', 'names or ids')
     .action(async (names: string[]) => {
       const networkContextValue = open();
-      const failures: UserError[] = [];
-      for (const name of names) {
-        try {
-          await removeNetwork(networkContextValue, name);
-          context.stdout.write(`${name}\n`);
-        } catch (error) {
-          if (!(error instanceof UserError)) throw error;
-          failures.push(error);
-        }
-      }
-      if (failures.length) throw UserError.combine(failures);
+      await removeEach(names, (name) => removeNetwork(networkContextValue, name), context.stdout);
     });
 
   network

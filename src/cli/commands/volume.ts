@@ -7,6 +7,7 @@ import { statePathsFromEnv, type StatePaths } from '../../state/paths.js';
 import { type VolumeRecord, VolumeStore } from '../../volume/volume-store.js';
 import type { CommandContext } from '../command-context.js';
 import { matchesLabelFilters, parseLabelFilters, plainTable } from '../label-filters.js';
+import { removeEach } from '../remove-each.js';
 
 /** Docker's `volume inspect` shape. */
 function inspectView(record: VolumeRecord): Record<string, unknown> {
@@ -85,18 +86,14 @@ Examples:
     .action(async (names: string[], options: { force?: boolean }) => {
       const { paths, store } = open();
       const inUse = await volumesInUse(paths, store);
-      const failures: UserError[] = [];
-      for (const name of names) {
-        try {
+      await removeEach(
+        names,
+        async (name) => {
           if (!options.force && !(await store.inspect(name))) noSuchVolume(name);
           await store.remove(name, inUse, { force: options.force === true });
-          context.stdout.write(`${name}\n`);
-        } catch (error) {
-          if (!(error instanceof UserError)) throw error;
-          failures.push(error);
-        }
-      }
-      if (failures.length) throw UserError.combine(failures);
+        },
+        context.stdout,
+      );
     });
 
   volume
