@@ -46,14 +46,16 @@ const TMPFS_OPTIONS = new Set([
   'sync', 'async', 'dirsync', 'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime', 'tmpcopyup',
 ]);
 
-/** The kernel's /proc and /sys belong to the runtime: a mount over them would hide or replace them (Docker refuses too). */
+/**
+ * Docker's rules for a mount target: absolute, not the root, and not inside /proc (the runtime's own
+ * proc mount; /sys stays allowed, e.g. /sys/fs/cgroup for systemd in a container).
+ */
 function checkMountTarget(target: string, keyPath: string): void {
   const clean = path.posix.normalize(target);
   if (!path.isAbsolute(clean)) throw new UserError(`mount target "${target}" is not absolute`, { keyPath, hint: 'write it from the root, e.g. /data' });
-  for (const reserved of ['/proc', '/sys']) {
-    if (clean === reserved || clean.startsWith(`${reserved}/`)) {
-      throw new UserError(`cannot mount over ${clean}: ${reserved} belongs to the container runtime`, { keyPath, hint: 'mount somewhere else, e.g. /data' });
-    }
+  if (clean === '/') throw new UserError('cannot mount over the container\'s root', { keyPath, hint: 'mount somewhere below it, e.g. /data' });
+  if (clean === '/proc' || clean.startsWith('/proc/')) {
+    throw new UserError(`cannot mount over ${clean}: /proc belongs to the container runtime`, { keyPath, hint: 'mount somewhere else, e.g. /data' });
   }
 }
 

@@ -142,3 +142,47 @@ networks:
   t.notRegex(after, /failed/);
 });
 
+
+test('in a terminal, up of a service with build: shows the build step by step, then "Built", then the container', async (t) => {
+  const { dir, file, env } = await cliFixture(
+    t,
+    `
+name: pg-build
+services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox
+        RUN echo one > /one
+        RUN sleep 2
+        RUN echo three > /three
+    command: ["sleep", "3600"]
+networks:
+  default:
+    ipam:
+      config: [{ subnet: 10.240.61.0/24 }]
+`,
+    'pg-build',
+  );
+  const terminal = tmuxTerminal(t, 'build');
+  const upExit = path.join(dir, 'up.exit');
+  const up = terminal.run(await berthScript(dir, env, `-f '${file}' up -d`, upExit));
+  let seen = '';
+  const watching = (async () => {
+    while (!(await readFile(upExit, 'utf8').catch(() => ''))) {
+      seen += `${up.screen()}\n`;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  t.is(await exitCodeOf(upExit, up.screen, 120_000), 0, up.screen());
+  await watching;
+  const screen = up.screen();
+  t.log(screen);
+  // While the 2-second step ran, its row said which step of how many, with a spinner.
+  t.regex(seen, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Image +pg-build-app +Building 3\/4 RUN sleep 2 +\d+\.\ds/, seen);
+  // At the end: the image row says Built (not Pulled), then the container started.
+  t.regex(rowsOf(screen, 'Image').join('\n'), /^✔ Image pg-build-app Built \d+\.\ds$/);
+  t.regex(rowsOf(screen, 'pg-build-app-1').join('\n'), /^✔ Container pg-build-app-1 Started \d+\.\ds$/);
+  t.notRegex(screen, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+});
