@@ -10,8 +10,13 @@ veths=$(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}')
 [ -n "$veths" ] && problems+=("veth interfaces: $veths")
 mounts=$(awk '$2 ~ /berth/ || ($1 == "overlay" && $2 != "/") {print $2}' /proc/mounts)
 [ -n "$mounts" ] && problems+=("mounts: $mounts")
-tables=$(nft list tables 2>/dev/null | grep -i berth)
-[ -n "$tables" ] && problems+=("nftables tables: $tables")
+# A failing nft must not pass for an empty list.
+if listed=$(nft list tables 2>&1); then
+  tables=$(grep -i berth <<< "$listed")
+  [ -n "$tables" ] && problems+=("nftables tables: $tables")
+else
+  problems+=("nft list tables failed: $listed")
+fi
 # Zombies are skipped: they hold nothing, and one whose parent is not a test is not ours to reap.
 procs=$(ps -eo pid,stat,comm 2>/dev/null | awk '$2 !~ /^Z/ && $3 ~ /^(conmon|runc|berthd|tini|tini-static|docker-registry|registry|skopeo)$/')
 [ -n "$procs" ] && problems+=("processes: $procs")
