@@ -90,6 +90,16 @@ export class SystemError extends Error {
 }
 
 /**
+ * A failed system call (Node's errno error: ENOSPC, EROFS, EACCES...) as a SystemError that keeps its
+ * errno and names the call; undefined for anything else. The machine's state, not a bug in berth.
+ */
+export function systemCallError(error: unknown): SystemError | undefined {
+  const errno = error as NodeJS.ErrnoException | null;
+  if (!(error instanceof Error) || typeof errno?.code !== 'string' || typeof errno.syscall !== 'string') return undefined;
+  return new SystemError(error.message, errno.path ? `${errno.syscall} ${errno.path}` : errno.syscall, errno.code, { cause: error });
+}
+
+/**
  * A value that does not parse (a duration, a port, a byte size). Thrown by pure syntax parsers that
  * know nothing of files; the caller turns it into a UserError with the position and key path.
  */

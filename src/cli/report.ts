@@ -1,5 +1,6 @@
 // How errors and warnings look on the terminal: one line of what went wrong, one of what to do.
-import { formatPosition, SystemError, UserError, type Warning } from '../errors.js';
+import { formatPosition, SystemError, systemCallError, UserError, type Warning } from '../errors.js';
+import { isDiskFull } from '../state/disk-full.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface Reporter {
@@ -30,7 +31,9 @@ export function reportError(error: unknown, out: Reporter, debug: boolean): numb
   return typeof carried === 'number' && Number.isInteger(carried) ? carried : code;
 }
 
-function describeError(error: unknown, out: Reporter, debug: boolean): ExitCode {
+function describeError(thrown: unknown, out: Reporter, debug: boolean): ExitCode {
+  // A failed system call (a full disk, a read-only file system) is the machine's state, not a bug.
+  const error = systemCallError(thrown) ?? thrown;
   if (error instanceof UserError) {
     const all = error.all();
     for (const one of all) {
@@ -51,13 +54,6 @@ function describeError(error: unknown, out: Reporter, debug: boolean): ExitCode 
     if (debug && error.stack) out.write(`${error.stack}\n`);
     return ExitCode.failure;
   }
-  const systemCall = errnoHint(error);
-  if (systemCall !== undefined) {
-    // A failed system call (a full disk, a read-only file system): the machine's state, not a bug.
-    out.write(`error: ${(error as Error).message}\n  hint: ${systemCall}\n`);
-    if (debug && error instanceof Error && error.stack) out.write(`${error.stack}\n`);
-    return ExitCode.failure;
-  }
   const message = error instanceof Error ? error.message : String(error);
   out.write(`error: internal error: ${message}\n`);
   out.write('  hint: this is a bug in berth; run again with --debug and report the output\n');
@@ -66,12 +62,9 @@ function describeError(error: unknown, out: Reporter, debug: boolean): ExitCode 
 }
 
 /** What to do about a system call that failed for a reason of the machine's, by errno; undefined for anything else. */
-function errnoHint(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return 'the disk is full (BERTH_ROOT, or the directory named): free some space (berth image prune, berth volume prune), then run the command again';
+function errnoHint(error: SystemError): string | undefined {
+  if (isDiskFull(error)) return 'the disk is full (BERTH_ROOT, or the directory named): free some space (berth image prune, berth volume prune), then run the command again';
+  switch (error.code) {
     case 'EROFS':
       return 'the file system is read-only: point BERTH_ROOT at a writable one';
     case 'EMFILE':

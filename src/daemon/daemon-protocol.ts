@@ -1,5 +1,5 @@
 // berthd's wire format: newline-delimited JSON messages, their shapes, and errors turned into data and back.
-import { type SourcePosition, SystemError, UserError, type UserErrorReason } from '../errors.js';
+import { type SourcePosition, SystemError, systemCallError, UserError, type UserErrorReason } from '../errors.js';
 
 /** A call id, chosen by the client and unique among its calls in flight on one connection. */
 export type CallId = number | string;
@@ -203,8 +203,10 @@ export function exitCodeOf(error: unknown): number | undefined {
 }
 
 /** Any thrown value as data, keeping what the CLI prints (hint, key path, position, errno). */
-export function errorToWire(error: unknown): WireError {
-  const exitCode = exitCodeOf(error);
+export function errorToWire(thrown: unknown): WireError {
+  const exitCode = exitCodeOf(thrown);
+  // A failed system call crosses as a system error, with its errno.
+  const error = systemCallError(thrown) ?? thrown;
   if (error instanceof UserError) {
     return dropUndefined({
       kind: 'user',
@@ -219,11 +221,6 @@ export function errorToWire(error: unknown): WireError {
   }
   if (error instanceof SystemError) {
     return dropUndefined({ kind: 'system', message: error.message, operation: error.operation, code: error.code, exitCode });
-  }
-  const errno = error as NodeJS.ErrnoException | null;
-  if (error instanceof Error && typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
-    // A failed system call (ENOSPC, EROFS...): the client shows it as such, with its errno, not as a bug.
-    return dropUndefined({ kind: 'system', message: error.message, operation: errno.path ? `${errno.syscall} ${errno.path}` : errno.syscall, code: errno.code, exitCode });
   }
   if (error instanceof Error) {
     // A protocol error is the peer's fault: its stack says nothing about the daemon.

@@ -17,6 +17,7 @@ import { closeEngineDrivers, type EngineDrivers, openEngineDrivers } from './eng
 import { type ContainerSignal, signalContainers } from './container-signals.js';
 import { projectContainers } from './observe-project.js';
 import { orphanedContainerIds } from './orphan-sweep.js';
+import { listContainerRecords, runtimeDirs } from '../runtime/container-record.js';
 import { ProjectSession, SupersededError, TimeoutError } from './project-session.js';
 import { type Observable, Subject, combineLatest, filter } from 'rxjs';
 import type { ObservedContainer } from '../plan/plan-types.js';
@@ -102,7 +103,8 @@ export class Engine {
       // Containers an earlier engine began but never finished: nothing names them, so they go now.
       for (const intent of await abandonedCreateIntents(paths)) await removeUnfinishedContainer({ drivers }, intent.id);
       // And the pieces of containers an earlier engine was removing when it died.
-      const records = new Set((await drivers.runtime.list()).map((status) => status.record.id));
+      // Records alone (no status: that could ask runc about every container).
+      const records = new Set((await listContainerRecords(runtimeDirs(paths))).map((record) => record.id));
       for (const id of await orphanedContainerIds(paths, records)) await removeUnfinishedContainer({ drivers }, id);
     } catch (error) {
       await closeEngineDrivers(drivers);

@@ -272,7 +272,7 @@ export class ContainerRuntime {
     if (live && live.status !== 'stopped') return { record, state: live.status === 'creating' ? 'created' : live.status, pid: live.pid, oomKilled: false };
     // It ended while runc was asked: conmon wrote the exit file meanwhile (and may have left), or is
     // writing it this moment (worth a short wait while conmon still runs).
-    const late = (await readExitFile(files.exitFile)) ?? (live && (await this.monitorRunning(record.id)) ? await this.exitFileWithin(files, 3000) : undefined);
+    const late = (await readExitFile(files.exitFile)) ?? (live && (await this.monitorRunning(record.id)) ? await this.wait(record.id, 3000) : undefined);
     if (late) return this.exitedStatus(record, files, late);
     return { record, state: live ? 'exited' : 'unknown', oomKilled: false };
   }
@@ -280,14 +280,6 @@ export class ContainerRuntime {
   private async exitedStatus(record: ContainerRecord, files: ContainerFiles, exit: ExitStatus): Promise<ContainerStatus> {
     const [oomKilled, finishedAt] = await Promise.all([this.oomMarked(files), modifiedAt(files.exitFile)]);
     return { record, state: 'exited', exitCode: exit.exitCode, oomKilled, finishedAt };
-  }
-
-  private async exitFileWithin(files: ContainerFiles, timeoutMs: number): Promise<ExitStatus | undefined> {
-    for (const started = Date.now(); Date.now() - started < timeoutMs; await new Promise((resolve) => setTimeout(resolve, 20))) {
-      const exit = await readExitFile(files.exitFile);
-      if (exit) return exit;
-    }
-    return undefined;
   }
 
   private async oomMarked(files: ContainerFiles): Promise<boolean> {
@@ -462,9 +454,14 @@ export class ContainerRuntime {
    * directory, conmon's socket directory. Its runc state, if any, is for `runc delete` by its id.
    */
   async removeRemains(id: string): Promise<void> {
-    const files = this.files(id);
     await this.runc.delete(id, true).catch(() => undefined);
-    for (const target of [files.bundle, files.exitFile, files.dir, path.join(this.dirs.sockets, id)]) await rm(target, { recursive: true, force: true });
+    for (const target of this.filesOnDisk(id)) await rm(target, { recursive: true, force: true });
+  }
+
+  /** What a container has on disk besides its rootfs: bundle, exit file, record directory, conmon's socket directory. */
+  private filesOnDisk(id: string): string[] {
+    const files = this.files(id);
+    return [files.bundle, files.exitFile, files.dir, path.join(this.dirs.sockets, id)];
   }
 
   /** Every trace of a container; tries each step and reports all failures together. */
@@ -494,7 +491,7 @@ export class ContainerRuntime {
         // already gone
       }
     }
-    for (const target of [files.bundle, files.exitFile, files.dir, path.join(this.dirs.sockets, id)]) {
+    for (const target of this.filesOnDisk(id)) {
       try {
         await rm(target, { recursive: true, force: true });
       } catch (error) {
