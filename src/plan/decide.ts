@@ -1,6 +1,6 @@
 // decide(desired, observed, now) → the actions that close the gap. Pure and level-triggered: it looks
 // at the whole state every time, so a missed event only delays convergence, never breaks it.
-import { startsAgain } from './starts-again.js';
+import { exitUnderReview, startsAgain } from './starts-again.js';
 import { evaluateDependencies } from './dependency-gate.js';
 import { actionKey } from './plan-types.js';
 import type {
@@ -154,7 +154,7 @@ function decideActive(
     }
     // An exit seen while an action on the container is still running (a stop of a goal this request
     // replaced) is not this run's outcome yet: the action's result says how it ended.
-    const settling = kept.some((c) => (c.status === 'exited' || c.status === 'dead') && inFlight.has(`container:${c.name}`));
+    const settling = kept.some((c) => exitUnderReview(c, gateInputs.busy));
     plan.status(service.name, settling ? { state: 'starting' } : serviceStatus(service, kept, missing.length, gate.open ? undefined : gate.waitingFor, createBlocker));
   }
 }

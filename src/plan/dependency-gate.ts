@@ -1,6 +1,6 @@
 // Whether a service may start: its depends_on conditions against what its dependencies are doing now.
 import type { DependencyCondition, DesiredService, ObservedContainer } from './plan-types.js';
-import { awaitsRestart } from './starts-again.js';
+import { awaitsRestart, exitUnderReview } from './starts-again.js';
 
 const DEPENDENCY_FAILED = 'dependency failed to start: ';
 
@@ -48,7 +48,8 @@ function evaluateCondition(dependency: DependencyCondition, inputs: GateInputs):
 
   // A container this request starts again (or whose exit an action under way may still overrule) has
   // not started in this run, whatever it did before.
-  const restarting = containers.some((c) => awaitsRestart(target, c) || ((c.status === 'exited' || c.status === 'dead') && inputs.busy?.(c.name) === true));
+  const busy = inputs.busy ?? (() => false);
+  const restarting = containers.some((c) => awaitsRestart(target, c) || exitUnderReview(c, busy));
   switch (dependency.condition) {
     case 'service_started': {
       const notStarted = restarting || containers.find((c) => c.startedAt === undefined);

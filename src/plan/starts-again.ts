@@ -10,6 +10,11 @@ export function startsAgain(service: DesiredService, container: ObservedContaine
   return (container.finishedAt ?? 0) < service.since || container.stoppedBy === 'stop';
 }
 
+/** An exit that an action still under way on the container may overrule: its result says how the container ended. */
+export function exitUnderReview(container: ObservedContainer, busy: (container: string) => boolean): boolean {
+  return (container.status === 'exited' || container.status === 'dead') && busy(container.name);
+}
+
 /** An exited container of a running service that will be started again: what it did before is no result of this run. */
 export function awaitsRestart(service: DesiredService, container: ObservedContainer): boolean {
   return service.goal === 'running' && (container.status === 'exited' || container.status === 'dead') && startsAgain(service, container);
