@@ -6,7 +6,12 @@ ns=$(ip netns list 2>/dev/null)
 [ -n "$ns" ] && problems+=("network namespaces: $ns")
 bridges=$(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep -v '^docker0$')
 [ -n "$bridges" ] && problems+=("bridges: $bridges")
-veths=$(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}')
+# The kernel deletes a container's veths with its netns, asynchronously: give it up to 10 s.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  veths=$(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}')
+  [ -z "$veths" ] && break
+  sleep 1
+done
 [ -n "$veths" ] && problems+=("veth interfaces: $veths")
 mounts=$(awk '$2 ~ /berth/ || ($1 == "overlay" && $2 != "/") {print $2}' /proc/mounts)
 [ -n "$mounts" ] && problems+=("mounts: $mounts")
